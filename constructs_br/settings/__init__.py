@@ -1,1 +1,134 @@
-"""constructs_br.settings."""
+"""Typed Bottlerocket settings: render, parse and validate TOML user data per variant, with CIS presets.
+
+Pure Python (no ``aws_cdk``): CDK tokens are strings here; strings containing ``${Token[`` pass through render
+untouched and skip pattern checks. See ``docs/settings.md``.
+
+>>> doc = merge(secure_defaults("aws-k8s-1.33"), {"kubernetes": {"node-taints": {"dedicated": "gpu:NoSchedule"}}})
+>>> validate(doc, variant="aws-k8s-1.33")
+[]
+>>> [p.field for p in validate({"kubernetes": {"node-taints": {"dedicated": "gpu=true:NoSchedule"}}},
+...                            variant="aws-k8s-1.33")]
+['settings.kubernetes.node-taints.dedicated']
+"""
+
+from constructs_br.settings.builders import (
+    EKS_DERIVED_LABEL_PREFIX,
+    EKS_INJECTED_KEYS,
+    custom_ami_user_data,
+    ecs_user_data,
+    eks_managed_user_data,
+)
+from constructs_br.settings.codec import decode_user_data, parse, parse_document, render
+from constructs_br.settings.merge import merge, merge_documents
+from constructs_br.settings.model import (
+    AutoscalingSettings,
+    AwsSettings,
+    BootSettings,
+    BootstrapCommand,
+    BootstrapContainer,
+    CloudFormationSettings,
+    ContainerRegistrySettings,
+    ContainerRuntimeSettings,
+    CredentialProvider,
+    DnsSettings,
+    EcsSettings,
+    HostContainer,
+    KernelModule,
+    KernelSettings,
+    KubeletDevicePlugins,
+    KubernetesSettings,
+    MetricsSettings,
+    NetworkSettings,
+    NtpSettings,
+    NvidiaContainerRuntime,
+    NvidiaDevicePlugin,
+    NvidiaMig,
+    NvidiaTimeSlicing,
+    OciDefaultsSettings,
+    PkiBundle,
+    RegistryCredential,
+    RegistryMirror,
+    ResourceLimit,
+    Settings,
+    StaticPod,
+    UpdatesSettings,
+    from_dict,
+    to_dict,
+)
+from constructs_br.settings.presets import (
+    CIS_BLOCKED_MODULES,
+    CIS_BOOTSTRAP_CONTAINER,
+    CIS_CHECKS,
+    CIS_LEVEL2_SYSCTLS,
+    DEFAULT_TIME_SERVERS,
+    CisCheck,
+    cis_checks_for,
+    cis_level1,
+    cis_level2,
+    secure_defaults,
+)
+from constructs_br.settings.validate import check, validate, validate_document, validate_user_data
+from constructs_br.settings.variants import Variant, parse_variant
+
+__all__ = [
+    "CIS_BLOCKED_MODULES",
+    "CIS_BOOTSTRAP_CONTAINER",
+    "CIS_CHECKS",
+    "CIS_LEVEL2_SYSCTLS",
+    "DEFAULT_TIME_SERVERS",
+    "EKS_DERIVED_LABEL_PREFIX",
+    "EKS_INJECTED_KEYS",
+    "AutoscalingSettings",
+    "AwsSettings",
+    "BootSettings",
+    "BootstrapCommand",
+    "BootstrapContainer",
+    "CisCheck",
+    "CloudFormationSettings",
+    "ContainerRegistrySettings",
+    "ContainerRuntimeSettings",
+    "CredentialProvider",
+    "DnsSettings",
+    "EcsSettings",
+    "HostContainer",
+    "KernelModule",
+    "KernelSettings",
+    "KubeletDevicePlugins",
+    "KubernetesSettings",
+    "MetricsSettings",
+    "NetworkSettings",
+    "NtpSettings",
+    "NvidiaContainerRuntime",
+    "NvidiaDevicePlugin",
+    "NvidiaMig",
+    "NvidiaTimeSlicing",
+    "OciDefaultsSettings",
+    "PkiBundle",
+    "RegistryCredential",
+    "RegistryMirror",
+    "ResourceLimit",
+    "Settings",
+    "StaticPod",
+    "UpdatesSettings",
+    "Variant",
+    "check",
+    "cis_checks_for",
+    "cis_level1",
+    "cis_level2",
+    "custom_ami_user_data",
+    "decode_user_data",
+    "ecs_user_data",
+    "eks_managed_user_data",
+    "from_dict",
+    "merge",
+    "merge_documents",
+    "parse",
+    "parse_document",
+    "parse_variant",
+    "render",
+    "secure_defaults",
+    "to_dict",
+    "validate",
+    "validate_document",
+    "validate_user_data",
+]
