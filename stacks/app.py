@@ -1,0 +1,44 @@
+"""Composes every stage's stacks from configuration. ``app.py`` and the tests both call :func:`build_app`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App
+
+from constructs_br.compliance.nag import add_nag_checks
+from stacks.config import AppConfig, load_config
+from stacks.ecs_stack import EcsStack
+from stacks.platform_stack import PlatformStack
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cdk_json_context(root: Path = ROOT) -> dict[str, Any]:
+    """The ``context`` block of cdk.json: what the CDK CLI feeds the app (plain ``python app.py`` does not)."""
+    data: dict[str, Any] = json.loads((root / "cdk.json").read_text())
+    return dict(data.get("context", {}))
+
+
+def build_stacks(app: App, config: AppConfig) -> None:
+    for stage in config.stages:
+        platform = PlatformStack(app, stage.stack_name, stage=stage)
+        # Created VPC: referenced cross-stack (exports). Imported VPC: literal ids, no dependency.
+        EcsStack(app, stage.ecs_stack_name, stage=stage, vpc=platform.vpc)
+
+
+def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = None) -> App:
+    """Build the CDK app. With ``context=None`` (under the CLI) the CLI's context is used as is;
+    tests pass ``cdk_json_context()`` (plus overrides) so their templates equal ``cdk synth``'s."""
+    kwargs: dict[str, Any] = {}
+    if context is not None:
+        kwargs["context"] = dict(context)
+    if outdir is not None:
+        kwargs["outdir"] = outdir
+    app = App(**kwargs)
+    add_nag_checks(app)
+    build_stacks(app, load_config(app.node.get_all_context()))
+    return app

@@ -1,0 +1,225 @@
+"""Stage configuration: the embedded defaults every stage synthesizes from, offline.
+
+Data flows one way: ``load_config(context)`` → frozen :class:`StageConfig` → stacks → template.
+Everything here is plain data; overrides come from CDK context (``cdk.json`` or ``-c key=value``):
+
+=====================================  ==========================================================
+context key                            effect
+=====================================  ==========================================================
+``br:account``                         AWS account of every stage (default ``123456789012``)
+``br:<stage>:account``                 account of one stage (``pilot``, ``canary``, ``production``)
+``br:<stage>:region``                  region of one stage
+``br:<stage>:availability-zones``      comma-separated AZs (no lookup needed: synth stays offline)
+``br:<stage>:vpc-id``                  import an existing VPC instead of creating one ...
+``br:<stage>:private-subnet-ids``      ... with these private subnets (comma-separated, one per AZ)
+``br:lockfile``                        path of the image lockfile (read by ``app.py``)
+=====================================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from constructs_br.errors import ConfigError, Problems
+
+StageName = Literal["pilot", "canary", "production"]
+STAGES: tuple[StageName, ...] = ("pilot", "canary", "production")
+EndpointAccess = Literal["private", "public-and-private"]
+
+DEFAULT_ACCOUNT = "123456789012"
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
+_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
+_K8S_MINOR = re.compile(r"^1\.\d{2}$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportedVpc:
+    """An existing VPC, imported by attributes (no lookup, so synth stays offline)."""
+
+    vpc_id: str
+    private_subnet_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkConfig:
+    """The stage's VPC. ``imported`` set → nothing is created, the VPC is referenced."""
+
+    cidr: str = "10.0.0.0/16"
+    availability_zones: tuple[str, ...]
+    nat_gateways: int = 1
+    imported: ImportedVpc | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EksConfig:
+    """The stage's EKS control plane (``aws_eks_v2``: native ``AWS::EKS::Cluster``, no kubectl Lambda)."""
+
+    kubernetes_version: str = "1.33"
+    endpoint_access: EndpointAccess = "private"
+    service_ipv4_cidr: str = "172.20.0.0/16"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EcsConfig:
+    """The stage's ECS cluster."""
+
+    container_insights: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StageConfig:
+    """Everything one stage (pilot / canary / production) is built from."""
+
+    name: StageName
+    account: str
+    region: str
+    network: NetworkConfig
+    eks: EksConfig = field(default_factory=EksConfig)
+    ecs: EcsConfig = field(default_factory=EcsConfig)
+
+    @property
+    def title(self) -> str:
+        return self.name.capitalize()
+
+    @property
+    def stack_name(self) -> str:
+        """The stage's platform stack (VPC, KMS, EKS). Stack names are forever: never change this."""
+        return f"Br{self.title}"
+
+    @property
+    def ecs_stack_name(self) -> str:
+        """The stage's ECS stack (cluster + capacity), separate so it deploys without the network stack."""
+        return f"Br{self.title}Ecs"
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        prefix = f"stages.{self.name}"
+        if self.name not in STAGES:
+            p.add(f"{prefix}.name", self.name, " | ".join(STAGES))
+        if not _ACCOUNT.match(self.account):
+            p.add(f"{prefix}.account", self.account, "a 12-digit AWS account id")
+        if not _REGION.match(self.region):
+            p.add(f"{prefix}.region", self.region, "an AWS region name such as us-east-1")
+        net = self.network
+        try:
+            ipaddress.ip_network(net.cidr)
+        except ValueError:
+            p.add(f"{prefix}.network.cidr", net.cidr, "an IPv4 CIDR such as 10.0.0.0/16")
+        if len(net.availability_zones) < 2:
+            p.add(f"{prefix}.network.availability_zones", net.availability_zones, "at least 2 AZs (EKS needs 2)")
+        for az in net.availability_zones:
+            if not az.startswith(self.region):
+                p.add(f"{prefix}.network.availability_zones", az, f"AZs of {self.region} ({self.region}a, ...)")
+        if net.nat_gateways < 0 or net.nat_gateways > len(net.availability_zones):
+            p.add(f"{prefix}.network.nat_gateways", net.nat_gateways, f"0..{len(net.availability_zones)}")
+        if net.imported is not None:
+            if not _VPC_ID.match(net.imported.vpc_id):
+                p.add(f"{prefix}.network.imported.vpc_id", net.imported.vpc_id, "vpc-<8 or 17 hex>")
+            bad = [s for s in net.imported.private_subnet_ids if not _SUBNET_ID.match(s)]
+            if bad:
+                p.add(f"{prefix}.network.imported.private_subnet_ids", bad, "subnet-<8 or 17 hex> ids")
+            if len(net.imported.private_subnet_ids) != len(net.availability_zones):
+                p.add(
+                    f"{prefix}.network.imported.private_subnet_ids",
+                    net.imported.private_subnet_ids,
+                    f"one subnet per availability zone ({len(net.availability_zones)})",
+                )
+        if not _K8S_MINOR.match(self.eks.kubernetes_version):
+            p.add(f"{prefix}.eks.kubernetes_version", self.eks.kubernetes_version, "a Kubernetes minor like 1.33")
+        if self.eks.endpoint_access not in ("private", "public-and-private"):
+            p.add(f"{prefix}.eks.endpoint_access", self.eks.endpoint_access, "private | public-and-private")
+        if self.name == "production" and self.eks.endpoint_access != "private":
+            p.add(
+                f"{prefix}.eks.endpoint_access", self.eks.endpoint_access, "private (production endpoints are private)"
+            )
+        p.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppConfig:
+    stages: tuple[StageConfig, ...]
+
+    def stage(self, name: str) -> StageConfig:
+        for s in self.stages:
+            if s.name == name:
+                return s
+        raise ConfigError("stage", name, " | ".join(s.name for s in self.stages))
+
+
+def _azs(region: str) -> tuple[str, ...]:
+    return (f"{region}a", f"{region}b", f"{region}c")
+
+
+def default_stages(account: str = DEFAULT_ACCOUNT) -> tuple[StageConfig, ...]:
+    """The embedded defaults: synthesize offline, no ``from_lookup`` anywhere."""
+    return (
+        StageConfig(
+            name="pilot",
+            account=account,
+            region="us-west-2",
+            network=NetworkConfig(cidr="10.10.0.0/16", availability_zones=_azs("us-west-2")[:2], nat_gateways=1),
+            eks=EksConfig(endpoint_access="public-and-private"),
+        ),
+        StageConfig(
+            name="canary",
+            account=account,
+            region="us-east-1",
+            network=NetworkConfig(cidr="10.20.0.0/16", availability_zones=_azs("us-east-1"), nat_gateways=1),
+            eks=EksConfig(endpoint_access="private"),
+        ),
+        StageConfig(
+            name="production",
+            account=account,
+            region="us-east-1",
+            network=NetworkConfig(cidr="10.30.0.0/16", availability_zones=_azs("us-east-1"), nat_gateways=3),
+            eks=EksConfig(endpoint_access="private"),
+        ),
+    )
+
+
+def _csv(value: Any) -> tuple[str, ...]:
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return tuple(v.strip() for v in str(value).split(",") if v.strip())
+
+
+def load_config(context: Mapping[str, Any]) -> AppConfig:
+    """Build the app configuration from the embedded defaults plus CDK context overrides."""
+    account = str(context.get("br:account", DEFAULT_ACCOUNT))
+    stages = []
+    for base in default_stages(DEFAULT_ACCOUNT):
+        key = f"br:{base.name}:"
+        region = str(context.get(key + "region", base.region))
+        azs = base.network.availability_zones
+        if region != base.region:
+            azs = _azs(region)[: len(azs)]
+        if key + "availability-zones" in context:
+            azs = _csv(context[key + "availability-zones"])
+        imported = None
+        if key + "vpc-id" in context:
+            imported = ImportedVpc(
+                vpc_id=str(context[key + "vpc-id"]),
+                private_subnet_ids=_csv(context.get(key + "private-subnet-ids", "")),
+            )
+        network = dataclasses.replace(
+            base.network,
+            availability_zones=azs,
+            imported=imported,
+            nat_gateways=min(base.network.nat_gateways, len(azs)),
+        )
+        stages.append(
+            dataclasses.replace(
+                base,
+                account=str(context.get(key + "account", account)),
+                region=region,
+                network=network,
+            )
+        )
+    return AppConfig(stages=tuple(stages))

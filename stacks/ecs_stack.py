@@ -1,0 +1,44 @@
+"""The stage's ECS stack (``BrPilotEcs`` / ``BrCanaryEcs`` / ``BrProductionEcs``): ECS cluster and its capacity.
+
+It takes the VPC as input (from the platform stack, or imported by attributes) and holds no Lambda-backed
+custom resource, so it deploys on its own — node capacity changes far more often than networks.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Environment, Stack, Tags
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from constructs import Construct
+
+from constructs_br import tags
+from stacks.config import StageConfig
+
+
+class EcsStack(Stack):
+    """ECS cluster (Container Insights on) for one stage; Bottlerocket capacity providers join it."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, vpc: ec2.IVpc) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=Environment(account=stage.account, region=stage.region),
+            description=f"constructs_br {stage.name}: ECS cluster and Bottlerocket capacity",
+            termination_protection=stage.name == "production",
+        )
+        self.stage = stage
+        Tags.of(self).add(tags.STAGE, stage.name)
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=vpc,
+            container_insights_v2=ecs.ContainerInsights.ENHANCED
+            if stage.ecs.container_insights
+            else ecs.ContainerInsights.DISABLED,
+        )
+        CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The stage's AZs from config: no ``availability-zones`` context lookup, so synth stays offline."""
+        return list(self.stage.network.availability_zones)

@@ -1,0 +1,150 @@
+"""The stage's platform stack (``BrPilot`` / ``BrCanary`` / ``BrProduction``): VPC, KMS key, EKS control plane.
+
+Networks and control planes change rarely; node capacity changes often. EKS node groups join this stack
+(issue 5); ECS lives in its own stack (``Br<Stage>Ecs``) so it deploys and rolls independently.
+Logical IDs below are API: renaming a construct replaces live infrastructure.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Environment, Stack, Tags
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from constructs_br import tags
+from constructs_br.compliance.nag import acknowledge
+from constructs_br.logs import FleetKey, encrypted_log_group
+from stacks.config import StageConfig
+
+_K8S_VERSIONS = {
+    "1.30": eks.KubernetesVersion.V1_30,
+    "1.31": eks.KubernetesVersion.V1_31,
+    "1.32": eks.KubernetesVersion.V1_32,
+    "1.33": eks.KubernetesVersion.V1_33,
+    "1.34": eks.KubernetesVersion.V1_34,
+    "1.35": eks.KubernetesVersion.V1_35,
+}
+
+
+def stage_vpc(scope: Construct, stage: StageConfig, key: FleetKey) -> ec2.IVpc:
+    """The stage's VPC: created (with encrypted flow logs) or imported by attributes (no lookup)."""
+    net = stage.network
+    if net.imported is not None:
+        return ec2.Vpc.from_vpc_attributes(
+            scope,
+            "Vpc",
+            vpc_id=net.imported.vpc_id,
+            availability_zones=list(net.availability_zones),
+            private_subnet_ids=list(net.imported.private_subnet_ids),
+        )
+    flow_log_group = encrypted_log_group(scope, "FlowLogs", key=key.key)
+    vpc = ec2.Vpc(
+        scope,
+        "Vpc",
+        ip_addresses=ec2.IpAddresses.cidr(net.cidr),
+        availability_zones=list(net.availability_zones),
+        nat_gateways=net.nat_gateways,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(
+                name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24, map_public_ip_on_launch=False
+            ),
+            ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=19),
+        ],
+        flow_logs={
+            "All": ec2.FlowLogOptions(
+                destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group),
+                traffic_type=ec2.FlowLogTrafficType.ALL,
+            )
+        },
+        restrict_default_security_group=True,
+    )
+    for subnet in vpc.public_subnets:
+        Tags.of(subnet).add("kubernetes.io/role/elb", "1")
+    for subnet in vpc.private_subnets:
+        Tags.of(subnet).add("kubernetes.io/role/internal-elb", "1")
+    for subnet in [*vpc.public_subnets, *vpc.private_subnets]:
+        acknowledge(
+            subnet.node.find_child("Subnet"),
+            "CloudFormation-Validate::W3010",
+            "Availability zones are pinned in stage config on purpose: synth needs no AZ lookup and subnets "
+            "never move when AWS adds a zone. cfn-lint's W3010 is ignored for the same reason (.cfnlintrc).",
+        )
+    public_routes = [subnet.node.find_child("DefaultRoute") for subnet in vpc.public_subnets]
+    for route in public_routes:
+        acknowledge(
+            route,
+            "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",
+            "Public subnets exist only for NAT gateways and internet-facing load balancers; nodes run in "
+            "private subnets whose default route goes through NAT, never directly to the internet gateway.",
+        )
+    flow_role = vpc.node.find_child("All").node.find_child("IAMRole")
+    acknowledge(
+        flow_role,
+        "NIST.800.53.R5-IAMNoInlinePolicy",
+        "CDK generates the flow-log delivery role with one inline policy scoped to this VPC's flow-log group; "
+        "it has no other use, so a managed policy would add nothing but another object to audit.",
+    )
+    return vpc
+
+
+class PlatformStack(Stack):
+    """VPC + KMS + EKS control plane for one stage."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=Environment(account=stage.account, region=stage.region),
+            description=f"constructs_br {stage.name}: network and EKS control plane on Bottlerocket",
+            termination_protection=stage.name == "production",
+        )
+        self.stage = stage
+        Tags.of(self).add(tags.STAGE, stage.name)
+
+        self.key = FleetKey(self, "Key", description=f"constructs_br {stage.name}: EKS secrets, logs, node volumes")
+        self.vpc = stage_vpc(self, stage, self.key)
+
+        self.cluster = eks.Cluster(
+            self,
+            "Cluster",
+            version=_K8S_VERSIONS[stage.eks.kubernetes_version],
+            vpc=self.vpc,
+            vpc_subnets=[ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)],
+            default_capacity_type=eks.DefaultCapacityType.NODEGROUP,
+            default_capacity=0,
+            secrets_encryption_key=self.key.key,
+            endpoint_access=eks.EndpointAccess.PRIVATE
+            if stage.eks.endpoint_access == "private"
+            else eks.EndpointAccess.PUBLIC_AND_PRIVATE,
+            cluster_logging=[
+                eks.ClusterLoggingTypes.API,
+                eks.ClusterLoggingTypes.AUDIT,
+                eks.ClusterLoggingTypes.AUTHENTICATOR,
+                eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+                eks.ClusterLoggingTypes.SCHEDULER,
+            ],
+            service_ipv4_cidr=stage.eks.service_ipv4_cidr,
+        )
+        cluster_role = self.cluster.role
+        if isinstance(cluster_role, iam.Role):
+            acknowledge(
+                cluster_role,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]",
+                "AmazonEKSClusterPolicy is the AWS-maintained policy EKS requires on the cluster service role; "
+                "AWS updates it as the control plane needs new permissions.",
+            )
+        if stage.eks.endpoint_access != "private":
+            acknowledge(
+                self.cluster,
+                "AwsSolutions-EKS1",
+                "The pilot stage keeps a public endpoint for operators without VPN; canary and production are "
+                "private-only, enforced by stage config validation.",
+            )
+        CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The stage's AZs from config: no ``availability-zones`` context lookup, so synth stays offline."""
+        return list(self.stage.network.availability_zones)

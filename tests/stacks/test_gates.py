@@ -1,0 +1,164 @@
+"""The gates in ``make test`` — and proof that each one can fail (a planted violation is caught)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_s3 as s3
+
+from constructs_br.compliance.nag import acknowledge, add_nag_checks
+from constructs_br.errors import ConfigError
+
+VENV_BIN = Path(sys.executable).parent
+SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_snapshots"
+
+
+# --- cdk-nag -------------------------------------------------------------------------------------------------
+
+
+def test_nag_runs_on_the_app_and_finds_nothing_unacknowledged(assembly: Any) -> None:
+    # The assembly fixture synthesized with AwsSolutions + NIST 800-53 R5 registered; synth raises on any
+    # unacknowledged finding. The report proves both packs ran.
+    report = json.loads((Path(assembly.directory) / "validation-report.json").read_text())
+    plugins = {r["pluginName"] for r in report["pluginReports"]}
+    assert {"AwsSolutions", "NIST.800.53.R5"} <= plugins
+    for plugin in report["pluginReports"]:
+        assert plugin["conclusion"] == "success", plugin["violations"]
+        assert plugin["violations"] == []
+        for ack in plugin.get("suppressedViolations", []):
+            assert len(ack["reason"].split()) >= 6, ack
+
+
+def _planted_app(tmp_path: Path, *, acknowledged: bool) -> App:
+    app = App(outdir=str(tmp_path))
+    add_nag_checks(app)
+    stack = Stack(app, "Planted")
+    bucket = s3.CfnBucket(stack, "Bucket")  # unencrypted, unlogged, no TLS policy: many findings
+    if acknowledged:
+        for rule in (
+            "AwsSolutions-S1",
+            "AwsSolutions-S10",
+            "NIST.800.53.R5-S3BucketLoggingEnabled",
+            "NIST.800.53.R5-S3BucketPublicReadProhibited",
+            "NIST.800.53.R5-S3BucketPublicWriteProhibited",
+            "NIST.800.53.R5-S3BucketReplicationEnabled",
+            "NIST.800.53.R5-S3BucketSSLRequestsOnly",
+            "NIST.800.53.R5-S3BucketVersioningEnabled",
+            "NIST.800.53.R5-S3DefaultEncryptionKMS",
+        ):
+            acknowledge(bucket, rule, "planted in a test to prove acknowledgements suppress exactly this finding")
+    return app
+
+
+def test_nag_fails_synth_on_a_planted_violation(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        _planted_app(tmp_path, acknowledged=False).synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    rules = {v["ruleName"] for r in report["pluginReports"] for v in r["violations"]}
+    assert "AwsSolutions-S10" in rules
+    assert "NIST.800.53.R5-S3DefaultEncryptionKMS" in rules
+
+
+def test_acknowledgement_suppresses_exactly_the_named_findings(tmp_path: Path) -> None:
+    _planted_app(tmp_path, acknowledged=True).synth()  # does not raise
+
+
+@pytest.mark.parametrize(
+    ("finding", "reason", "field"),
+    [
+        ("IAM4", "a perfectly fine reason with enough words", "acknowledge.finding_id"),
+        ("AwsSolutions::NIST.800.53.R5-IAMNoInlinePolicy", "a perfectly fine reason with enough words", "finding_id"),
+        ("AwsSolutions-IAM4", "TODO", "acknowledge.reason"),
+        ("AwsSolutions-IAM4", "ok for now", "acknowledge.reason"),
+    ],
+)
+def test_acknowledge_requires_a_rule_id_and_a_real_reason(finding: str, reason: str, field: str) -> None:
+    stack = Stack(App(), "S")
+    with pytest.raises(ConfigError, match=re.escape(field)):
+        acknowledge(stack, finding, reason)
+
+
+def test_acknowledgements_only_go_through_the_helper(repo_root: Path) -> None:
+    offenders = [
+        str(path.relative_to(repo_root))
+        for folder in ("constructs_br", "stacks")
+        for path in (repo_root / folder).rglob("*.py")
+        if ".acknowledge(" in path.read_text() and path.name != "nag.py"
+    ]
+    assert offenders == []
+
+
+# --- cfn-lint ------------------------------------------------------------------------------------------------
+
+
+def _cfn_lint(files: list[Path], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(VENV_BIN / "cfn-lint"), *map(str, files)], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_cfn_lint_clean_on_every_template(assembly: Any, repo_root: Path) -> None:
+    files = sorted(Path(assembly.directory).glob("*.template.json"))
+    assert len(files) == 6
+    result = _cfn_lint(files, repo_root)  # repo root: picks up .cfnlintrc (each ignore has its reason there)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cfn_lint_catches_a_planted_error_and_warning(tmp_path: Path, repo_root: Path) -> None:
+    bad = {
+        "Resources": {
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": "not-a-number"}},
+            "Unused": {"Type": "AWS::SNS::Topic", "DependsOn": "Queue", "Properties": {"Bogus": 1}},
+        },
+        "Parameters": {"NeverUsed": {"Type": "String"}},
+    }
+    path = tmp_path / "Bad.template.json"
+    path.write_text(json.dumps(bad))
+    result = _cfn_lint([path], repo_root)
+    assert result.returncode != 0
+    assert re.search(r"\bE\d{4}\b", result.stdout), result.stdout  # an error ...
+    assert re.search(r"\bW\d{4}\b", result.stdout), result.stdout  # ... and a warning (unused parameter)
+
+
+# --- syrupy snapshots ----------------------------------------------------------------------------------------
+
+
+def _stored_snapshot(stack: str) -> Any:
+    return json.loads((SNAPSHOTS / f"test_template[{stack}].json").read_text())
+
+
+def test_snapshot_detects_a_changed_template(templates: Mapping[str, Any]) -> None:
+    stored = _stored_snapshot("BrPilot")
+    assert stored == templates["BrPilot"]  # what the snapshot test compares ...
+    planted = copy.deepcopy(templates["BrPilot"])
+    key = next(k for k, v in planted["Resources"].items() if v["Type"] == "AWS::EKS::Cluster")
+    planted["Resources"][key]["Properties"]["Version"] = "1.29"
+    assert stored != planted  # ... so a changed property fails it
+
+
+# --- ruff and mypy -------------------------------------------------------------------------------------------
+
+_PLANTED_PY = "import os\n\n\ndef f(x: int) -> str:\n    return x\n"
+
+
+@pytest.mark.parametrize(
+    ("tool", "args"),
+    [("ruff", ["check", "--no-cache"]), ("mypy", ["--strict", "--no-incremental"])],
+)
+def test_lint_and_typecheck_catch_planted_violations(tool: str, args: list[str], tmp_path: Path) -> None:
+    planted = tmp_path / "planted.py"
+    planted.write_text(_PLANTED_PY)  # unused import (ruff F401), returns int as str (mypy)
+    result = subprocess.run(
+        [str(VENV_BIN / tool), *args, str(planted)], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0, result.stdout
+    assert ("F401" in result.stdout) if tool == "ruff" else ("Incompatible return value" in result.stdout)

@@ -1,0 +1,114 @@
+"""Stage configuration: defaults, context overrides, and a named error for every bad input."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from constructs_br.errors import ConfigError
+from stacks.config import STAGES, ImportedVpc, load_config
+from tests.conftest import synth_with
+
+
+def test_defaults_build_three_stages_with_stage_in_every_stack_name() -> None:
+    config = load_config({})
+    assert [s.name for s in config.stages] == list(STAGES)
+    assert [s.stack_name for s in config.stages] == ["BrPilot", "BrCanary", "BrProduction"]
+    assert [s.ecs_stack_name for s in config.stages] == ["BrPilotEcs", "BrCanaryEcs", "BrProductionEcs"]
+    assert config.stage("production").eks.endpoint_access == "private"
+
+
+def test_context_overrides_account_region_and_azs() -> None:
+    config = load_config({"br:account": "210987654321", "br:canary:region": "eu-west-1"})
+    canary = config.stage("canary")
+    assert canary.account == "210987654321"
+    assert canary.region == "eu-west-1"
+    assert canary.network.availability_zones == ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+    assert config.stage("pilot").account == "210987654321"
+
+
+def test_imported_vpc_from_context() -> None:
+    config = load_config(
+        {
+            "br:pilot:vpc-id": "vpc-0123456789abcdef0",
+            "br:pilot:private-subnet-ids": "subnet-01234567,subnet-89abcdef",
+        }
+    )
+    assert config.stage("pilot").network.imported == ImportedVpc(
+        vpc_id="vpc-0123456789abcdef0", private_subnet_ids=("subnet-01234567", "subnet-89abcdef")
+    )
+
+
+@pytest.mark.parametrize(
+    ("context", "field", "value"),
+    [
+        ({"br:account": "12345"}, "stages.pilot.account", "12345"),
+        ({"br:pilot:region": "mars-1"}, "stages.pilot.region", "mars-1"),
+        ({"br:pilot:availability-zones": "us-west-2a"}, "stages.pilot.network.availability_zones", "('us-west-2a',)"),
+        (
+            {"br:pilot:availability-zones": "us-west-2a,eu-west-1b"},
+            "stages.pilot.network.availability_zones",
+            "eu-west-1b",
+        ),
+        (
+            {"br:pilot:vpc-id": "vpc-xyz", "br:pilot:private-subnet-ids": "subnet-01234567,subnet-89abcdef"},
+            "stages.pilot.network.imported.vpc_id",
+            "vpc-xyz",
+        ),
+        (
+            {"br:pilot:vpc-id": "vpc-01234567", "br:pilot:private-subnet-ids": "subnet-01234567"},
+            "stages.pilot.network.imported.private_subnet_ids",
+            "subnet-01234567",
+        ),
+    ],
+)
+def test_bad_context_is_a_named_error(context: dict[str, str], field: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(field)) as exc:
+        load_config(context)
+    assert value in str(exc.value)
+    assert "allowed:" in str(exc.value)
+
+
+def test_production_endpoint_must_be_private() -> None:
+    production = load_config({}).stage("production")
+    with pytest.raises(ConfigError, match=r"stages\.production\.eks\.endpoint_access: got 'public-and-private'"):
+        dataclasses.replace(production, eks=dataclasses.replace(production.eks, endpoint_access="public-and-private"))
+
+
+def test_all_errors_of_a_stage_are_reported_at_once() -> None:
+    pilot = load_config({}).stage("pilot")
+    with pytest.raises(ConfigError) as exc:
+        dataclasses.replace(pilot, account="x", region="nowhere")
+    assert exc.value.fields[:2] == ("stages.pilot.account", "stages.pilot.region")
+
+
+def test_unknown_stage_is_a_named_error() -> None:
+    with pytest.raises(ConfigError, match=r"stage: got 'staging'; allowed: pilot \| canary \| production"):
+        load_config({}).stage("staging")
+
+
+def test_region_override_reaches_the_template(tmp_path: Path) -> None:
+    templates = synth_with({"br:pilot:region": "eu-central-1"}, tmp_path)
+    subnets = [
+        r["Properties"]["AvailabilityZone"]
+        for r in templates["BrPilot"]["Resources"].values()
+        if r["Type"] == "AWS::EC2::Subnet"
+    ]
+    assert subnets
+    assert all(az.startswith("eu-central-1") for az in subnets)
+
+
+def test_imported_vpc_creates_no_network_and_no_custom_resource(tmp_path: Path) -> None:
+    templates = synth_with(
+        {"br:pilot:vpc-id": "vpc-0123456789abcdef0", "br:pilot:private-subnet-ids": "subnet-01234567,subnet-89abcdef"},
+        tmp_path,
+    )
+    types = {r["Type"] for r in templates["BrPilot"]["Resources"].values()}
+    assert "AWS::EC2::VPC" not in types
+    assert not any(t.startswith("Custom::") or t == "AWS::Lambda::Function" for t in types)
+    ecs_types = {r["Type"] for r in templates["BrPilotEcs"]["Resources"].values()}
+    assert "AWS::ECS::Cluster" in ecs_types
+    assert "Fn::ImportValue" not in str(templates["BrPilotEcs"])
