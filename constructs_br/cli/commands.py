@@ -10,3 +10,7 @@ from typing import Any
 Register = Callable[["argparse._SubParsersAction[Any]"], None]
 
 REGISTRY: list[Register] = []
+
+from constructs_br.cli import userdata  # noqa: E402  (appended registration; userdata never imports this module)
+
+REGISTRY.append(userdata.register)
