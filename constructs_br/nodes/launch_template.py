@@ -1,0 +1,178 @@
+"""The secure Bottlerocket launch template shared by EKS node groups and ECS capacity.
+
+Defaults (each an explicit opt-out): IMDSv2 required with hop limit 1; ``/dev/xvda`` (OS) and ``/dev/xvdb``
+(data) gp3 and encrypted (AWS-managed EBS key, or a customer key); no key pair; Bottlerocket TOML user data
+passed through unchanged; tags propagated to instances and volumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import jsii
+from aws_cdk import Stack, Tags
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from constructs_br.errors import Problems
+
+OS_DEVICE = "/dev/xvda"
+DATA_DEVICE = "/dev/xvdb"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VolumeOptions:
+    """Bottlerocket's two volumes. The OS volume is small (the root is read-only dm-verity)."""
+
+    os_size_gib: int = 4
+    data_size_gib: int = 20
+    data_iops: int | None = None
+    data_throughput_mibps: int | None = None
+
+    def problems(self, prefix: str) -> Problems:
+        p = Problems()
+        if not 2 <= self.os_size_gib <= 64:
+            p.add(f"{prefix}.os_size_gib", self.os_size_gib, "2..64 GiB (Bottlerocket's OS volume is small)")
+        if not 8 <= self.data_size_gib <= 16384:
+            p.add(f"{prefix}.data_size_gib", self.data_size_gib, "8..16384 GiB (gp3)")
+        if self.data_iops is not None and not 3000 <= self.data_iops <= 16000:
+            p.add(f"{prefix}.data_iops", self.data_iops, "3000..16000 (gp3)")
+        if self.data_throughput_mibps is not None and not 125 <= self.data_throughput_mibps <= 1000:
+            p.add(f"{prefix}.data_throughput_mibps", self.data_throughput_mibps, "125..1000 MiB/s (gp3)")
+        return p
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetadataOptions:
+    """IMDS: v2 only. A hop limit of 2 (pods reaching IMDS through a bridge) needs a stated reason."""
+
+    hop_limit: int = 1
+    hop_limit_reason: str | None = None
+
+    def problems(self, prefix: str) -> Problems:
+        p = Problems()
+        if self.hop_limit not in (1, 2):
+            p.add(f"{prefix}.hop_limit", self.hop_limit, "1, or 2 with hop_limit_reason")
+        elif self.hop_limit == 2 and not (self.hop_limit_reason or "").strip():
+            p.add(
+                f"{prefix}.hop_limit",
+                self.hop_limit,
+                "1, or 2 with hop_limit_reason",
+                "hop limit 2 lets containers reach instance credentials; say why it is needed",
+            )
+        return p
+
+
+def grant_ebs_key_to_autoscaling(key: kms.Key) -> None:
+    """Let the Auto Scaling service-linked role use ``key`` for node volumes (EKS managed node groups and
+    ECS ASGs launch through it; without this grant, instances with customer-key volumes fail to start).
+
+    The role ``AWSServiceRoleForAutoScaling`` must exist in the account (it does once any ASG was created).
+    """
+    stack = Stack.of(key)
+    slr = iam.ArnPrincipal(
+        f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/autoscaling.amazonaws.com/"
+        "AWSServiceRoleForAutoScaling"
+    )
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowAutoScalingToUseKeyForNodeVolumes",
+            principals=[slr],
+            actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            resources=["*"],
+        )
+    )
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowAutoScalingToGrantForNodeVolumes",
+            principals=[slr],
+            actions=["kms:CreateGrant"],
+            resources=["*"],
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        )
+    )
+
+
+class BottlerocketLaunchTemplate(Construct):
+    """A launch template for Bottlerocket nodes. The L2 ``ec2.LaunchTemplate`` has id ``Resource``.
+
+    ``image_id`` is ``None`` on the EKS-managed-AMI path (EKS picks the AMI from the node group's AMI type and
+    release version; a launch template must then carry no image). ``user_data`` is Bottlerocket TOML, rendered
+    by :mod:`constructs_br.settings` — never string-built here.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        user_data: str,
+        image_id: str | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] = (),
+        volumes: VolumeOptions = VolumeOptions(),
+        metadata: MetadataOptions = MetadataOptions(),
+        volume_key: kms.IKey | None = None,
+        instance_profile_role: iam.IRole | None = None,
+        tags: Mapping[str, str] | None = None,
+        field_prefix: str = "launch_template",
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = volumes.problems(f"{field_prefix}.volumes")
+        problems.extend(metadata.problems(f"{field_prefix}.metadata").items)
+        problems.raise_if_any()
+
+        def gp3(size: int, *, iops: int | None = None, throughput: int | None = None) -> ec2.BlockDeviceVolume:
+            return ec2.BlockDeviceVolume.ebs(
+                size,
+                volume_type=ec2.EbsDeviceVolumeType.GP3,
+                encrypted=True,
+                kms_key=volume_key,
+                delete_on_termination=True,
+                iops=iops,
+                throughput=throughput,
+            )
+
+        machine_image = _ImageId(image_id) if image_id is not None else None
+
+        self.resource = ec2.LaunchTemplate(
+            self,
+            "Resource",
+            machine_image=machine_image,
+            user_data=ec2.UserData.custom(user_data),
+            http_tokens=ec2.LaunchTemplateHttpTokens.REQUIRED,
+            http_endpoint=True,
+            http_put_response_hop_limit=metadata.hop_limit,
+            instance_metadata_tags=False,
+            block_devices=[
+                ec2.BlockDevice(device_name=OS_DEVICE, volume=gp3(volumes.os_size_gib)),
+                ec2.BlockDevice(
+                    device_name=DATA_DEVICE,
+                    volume=gp3(volumes.data_size_gib, iops=volumes.data_iops, throughput=volumes.data_throughput_mibps),
+                ),
+            ],
+            role=instance_profile_role,
+        )
+        for sg in security_groups:
+            self.resource.add_security_group(sg)
+        for key, value in sorted((tags or {}).items()):
+            Tags.of(self.resource).add(key, value)
+
+    @property
+    def launch_template(self) -> ec2.LaunchTemplate:
+        return self.resource
+
+
+@jsii.implements(ec2.IMachineImage)
+class _ImageId:
+    """An AMI ID as given: a literal pin, a context-lookup value, or a deploy-time parameter reference."""
+
+    def __init__(self, image_id: str) -> None:
+        self._image_id = image_id
+
+    def get_image(self, scope: Construct) -> ec2.MachineImageConfig:
+        return ec2.MachineImageConfig(
+            image_id=self._image_id, os_type=ec2.OperatingSystemType.LINUX, user_data=ec2.UserData.for_linux()
+        )
