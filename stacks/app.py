@@ -10,6 +10,7 @@ from typing import Any
 from aws_cdk import App
 
 from constructs_br.compliance.nag import add_nag_checks
+from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile
 from stacks.config import AppConfig, load_config
 from stacks.ecs_stack import EcsStack
 from stacks.platform_stack import PlatformStack
@@ -23,11 +24,16 @@ def cdk_json_context(root: Path = ROOT) -> dict[str, Any]:
     return dict(data.get("context", {}))
 
 
-def build_stacks(app: App, config: AppConfig) -> None:
+def load_lockfile(context: Mapping[str, Any], root: Path = ROOT) -> Lockfile:
+    """The committed image lockfile (``br:lockfile`` in cdk.json, relative to the repo root)."""
+    return Lockfile.load_or_empty(root / str(context.get("br:lockfile", DEFAULT_LOCKFILE)))
+
+
+def build_stacks(app: App, config: AppConfig, lockfile: Lockfile) -> None:
     for stage in config.stages:
-        platform = PlatformStack(app, stage.stack_name, stage=stage)
+        platform = PlatformStack(app, stage.stack_name, stage=stage, lockfile=lockfile)
         # Created VPC: referenced cross-stack (exports). Imported VPC: literal ids, no dependency.
-        EcsStack(app, stage.ecs_stack_name, stage=stage, vpc=platform.vpc)
+        EcsStack(app, stage.ecs_stack_name, stage=stage, vpc=platform.vpc, lockfile=lockfile)
 
 
 def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = None) -> App:
@@ -40,5 +46,6 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
         kwargs["outdir"] = outdir
     app = App(**kwargs)
     add_nag_checks(app)
-    build_stacks(app, load_config(app.node.get_all_context()))
+    all_context = app.node.get_all_context()
+    build_stacks(app, load_config(all_context), load_lockfile(all_context))
     return app

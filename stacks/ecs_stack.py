@@ -12,13 +12,14 @@ from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
 from constructs_br import tags
+from constructs_br.images.lockfile import Lockfile
 from stacks.config import StageConfig
 
 
 class EcsStack(Stack):
     """ECS cluster (Container Insights on) for one stage; Bottlerocket capacity providers join it."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, vpc: ec2.IVpc) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, vpc: ec2.IVpc, lockfile: Lockfile) -> None:
         super().__init__(
             scope,
             construct_id,
@@ -27,6 +28,7 @@ class EcsStack(Stack):
             termination_protection=stage.name == "production",
         )
         self.stage = stage
+        self.lockfile = lockfile
         Tags.of(self).add(tags.STAGE, stage.name)
         self.cluster = ecs.Cluster(
             self,

@@ -16,6 +16,7 @@ from constructs import Construct
 from constructs_br import tags
 from constructs_br.compliance.nag import acknowledge
 from constructs_br.logs import FleetKey, encrypted_log_group
+from constructs_br.images.lockfile import Lockfile
 from stacks.config import StageConfig
 
 _K8S_VERSIONS = {
@@ -92,7 +93,7 @@ def stage_vpc(scope: Construct, stage: StageConfig, key: FleetKey) -> ec2.IVpc:
 class PlatformStack(Stack):
     """VPC + KMS + EKS control plane for one stage."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, lockfile: Lockfile) -> None:
         super().__init__(
             scope,
             construct_id,
@@ -101,6 +102,7 @@ class PlatformStack(Stack):
             termination_protection=stage.name == "production",
         )
         self.stage = stage
+        self.lockfile = lockfile
         Tags.of(self).add(tags.STAGE, stage.name)
 
         self.key = FleetKey(self, "Key", description=f"constructs_br {stage.name}: EKS secrets, logs, node volumes")
