@@ -19,7 +19,9 @@ from stacks.config import StageConfig
 class EcsStack(Stack):
     """ECS cluster (Container Insights on) for one stage; Bottlerocket capacity providers join it."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, vpc: ec2.IVpc, lockfile: Lockfile) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, stage: StageConfig, vpc: ec2.IVpc, lockfile: Lockfile
+    ) -> None:
         super().__init__(
             scope,
             construct_id,

@@ -15,8 +15,8 @@ from constructs import Construct
 
 from constructs_br import tags
 from constructs_br.compliance.nag import acknowledge
-from constructs_br.logs import FleetKey, encrypted_log_group
 from constructs_br.images.lockfile import Lockfile
+from constructs_br.logs import FleetKey, encrypted_log_group
 from stacks.config import StageConfig
 
 _K8S_VERSIONS = {
