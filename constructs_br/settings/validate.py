@@ -321,6 +321,7 @@ class _Walker:
         key_pattern = spec.get("key_pattern")
         item_path = f"{spath}.*"
         item_spec = SCHEMA.get(item_path) or {}
+        key_pattern = key_pattern or item_spec.get("key_pattern")  # e.g. mig.profile.* carries its key rule
         item_is_scalar = item_spec and not _children(item_path) and item_spec.get("type") != "object"
         for key, sub in value.items():
             kp = [*parts, key]
