@@ -1,0 +1,69 @@
+"""The EKS node role: only what a Bottlerocket node needs, every statement explicit and explained.
+
+No AWS managed policies: EKS accepts customer-managed node-role policies for managed node groups since 2023-10, so
+the role carries one customer-managed policy built from :mod:`constructs_br.iam.statements`:
+
+* EKS worker permissions (``ec2:Describe*``, ``eks:DescribeCluster`` on this cluster, Pod Identity credentials);
+* ECR pull-only (no push, no repository listing);
+* the SSM agent's permissions for the control container (not ``AmazonSSMManagedInstanceCore``).
+
+The VPC CNI's permissions (``AmazonEKS_CNI_Policy``) are *not* here: the ``vpc-cni`` add-on gets its own role through
+EKS Pod Identity (:class:`constructs_br.eks.VpcCniPodIdentity`), so a compromised pod cannot use the node role to
+rewire ENIs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from constructs_br.compliance.nag import acknowledge
+from constructs_br.iam.statements import ecr_pull_statements, eks_worker_statements, ssm_agent_statements
+
+
+class EksNodeRole(Construct):
+    """The role EKS managed node groups launch nodes with. The ``iam.Role`` has id ``Resource``; its one
+    customer-managed policy has id ``Policy``.
+
+    :param cluster_arn: scopes ``eks:DescribeCluster``; ``"*"`` only when the cluster is unknown at synth.
+    :param ssm_agent: grant the control container's SSM agent its permissions (default on: it is how operators
+        reach Bottlerocket nodes without SSH).
+    :param extra_statements: explicit additions (each should carry a ``sid`` saying why).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster_arn: str = "*",
+        ssm_agent: bool = True,
+        extra_statements: Sequence[iam.PolicyStatement] = (),
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "Resource",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            description="Bottlerocket EKS nodes: worker, ECR pull-only, SSM agent; the VPC CNI uses Pod Identity",
+        )
+        statements = [*eks_worker_statements(cluster_arn), *ecr_pull_statements()]
+        if ssm_agent:
+            statements.extend(ssm_agent_statements())
+        statements.extend(extra_statements)
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            description="What a Bottlerocket EKS node needs; every statement's Sid says why",
+            statements=statements,
+            roles=[self.role],
+        )
+        acknowledge(
+            self.policy,
+            "AwsSolutions-IAM5",
+            "Wildcards remain only where AWS offers no resource scoping: EC2 Describe calls, ECR authorization "
+            "tokens, Pod Identity credentials, the SSM agent's instance-scoped messaging APIs, and ECR pulls from "
+            "AWS-owned add-on registries in other accounts.",
+        )
