@@ -14,3 +14,9 @@ REGISTRY: list[Register] = []
 from constructs_br.cli import userdata  # noqa: E402  (appended registration; userdata never imports this module)
 
 REGISTRY.append(userdata.register)
+
+# Command modules import ``main`` (exit codes) but never this module, so registering them here, after REGISTRY
+# exists, cannot form an import cycle.
+from constructs_br.cli import drift, pins  # noqa: E402
+
+REGISTRY.extend([pins.register, drift.register])

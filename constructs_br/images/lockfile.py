@@ -65,6 +65,13 @@ def utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def validate_region(value: str, field: str = "region") -> str:
+    """An AWS region name such as ``us-west-2`` (shape only; the partition's list changes too often to hard-code)."""
+    if isinstance(value, str) and _REGION_RE.match(value):
+        return value
+    raise ConfigError(field, value, "an AWS region name, e.g. us-west-2")
+
+
 def refresh_command(region: str, variant: str, arch: str) -> str:
     """The exact command that creates or updates one pin."""
     return f"brctl pins refresh --region {region} --variant {variant} --arch {arch}"
@@ -133,8 +140,10 @@ class Pin:
 
     def __post_init__(self) -> None:
         p = Problems()
-        if not isinstance(self.region, str) or not _REGION_RE.match(self.region):
-            p.add("region", self.region, "an AWS region name, e.g. us-west-2")
+        try:
+            validate_region(self.region)
+        except ConfigError as exc:
+            p.extend(exc.problems)
         variant_ok = arch_ok = True
         try:
             get_variant(self.variant)

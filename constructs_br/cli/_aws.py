@@ -1,0 +1,218 @@
+"""The only place ``brctl`` talks to boto3: a session helper plus small typed wrappers around the calls we make.
+
+Configuration is the standard AWS environment, which boto3 honours natively: ``AWS_PROFILE``, ``AWS_REGION`` /
+``AWS_DEFAULT_REGION``, credentials, and ``AWS_ENDPOINT_URL`` (or ``AWS_ENDPOINT_URL_<SERVICE>``, e.g. a moto server
+in tests; botocore >= 1.31 resolves these itself, so nothing here passes ``endpoint_url``).
+
+Every wrapper returns plain typed data and raises :class:`AwsError` (never a botocore exception), so command modules
+stay strict-typed and can report failures with region and call named.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+AMAZON_OWNER_ALIAS = "amazon"
+"""``ImageOwnerAlias`` of AWS-published images, Bottlerocket's included."""
+
+
+class AwsError(RuntimeError):
+    """An AWS call failed (credentials, network, throttling, access denied, ...)."""
+
+
+def session(region: str | None = None, profile: str | None = None) -> boto3.Session:
+    """A boto3 session for ``region``; ``profile`` defaults to ``AWS_PROFILE`` (boto3 reads it too)."""
+    return boto3.Session(region_name=region, profile_name=profile or os.environ.get("AWS_PROFILE") or None)
+
+
+def default_region() -> str | None:
+    """The region the environment / profile configures, if any."""
+    try:
+        name = session().region_name
+    except BotoCoreError:
+        return None
+    return cast(str | None, name)
+
+
+def _client(service: str, region: str) -> Any:
+    try:
+        return session(region).client(service)
+    except BotoCoreError as exc:
+        raise AwsError(f"{region}: cannot create {service} client: {exc}") from exc
+
+
+def _call(region: str, what: str, fn: Any, **kwargs: Any) -> dict[str, Any]:
+    try:
+        return cast(dict[str, Any], fn(**kwargs))
+    except ClientError as exc:
+        err = exc.response.get("Error", {})
+        raise AwsError(f"{region}: {what}: {err.get('Code', 'Error')}: {err.get('Message', exc)}") from exc
+    except BotoCoreError as exc:
+        raise AwsError(f"{region}: {what}: {exc}") from exc
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# --- SSM ---------------------------------------------------------------------------------------------------------
+def get_parameters(region: str, names: Iterable[str]) -> dict[str, str]:
+    """Values of the parameters that exist (missing names are simply absent from the result)."""
+    ssm = _client("ssm", region)
+    out: dict[str, str] = {}
+    for chunk in _chunks(sorted(set(names)), 10):  # GetParameters takes at most 10 names
+        resp = _call(region, "ssm:GetParameters", ssm.get_parameters, Names=chunk)
+        for param in resp.get("Parameters", []):
+            out[str(param["Name"])] = str(param["Value"])
+    return out
+
+
+# --- EC2 ---------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    image_id: str
+    name: str
+    state: str
+    architecture: str
+    owner_id: str
+    owner_alias: str | None
+
+
+def describe_images(region: str, image_ids: Iterable[str]) -> dict[str, ImageInfo]:
+    """Images that exist, by ID. An unknown or deregistered ID is absent from the result (not an error)."""
+    ec2 = _client("ec2", region)
+    out: dict[str, ImageInfo] = {}
+    for image_id in sorted(set(image_ids)):
+        # One ID per call: DescribeImages fails the whole call with InvalidAMIID.NotFound if any ID is unknown.
+        try:
+            resp = cast(dict[str, Any], ec2.describe_images(ImageIds=[image_id], IncludeDeprecated=True))
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code.startswith("InvalidAMIID"):
+                continue
+            raise AwsError(f"{region}: ec2:DescribeImages {image_id}: {code}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise AwsError(f"{region}: ec2:DescribeImages {image_id}: {exc}") from exc
+        for img in resp.get("Images", []):
+            out[str(img["ImageId"])] = ImageInfo(
+                image_id=str(img["ImageId"]),
+                name=str(img.get("Name", "")),
+                state=str(img.get("State", "")),
+                architecture=str(img.get("Architecture", "")),
+                owner_id=str(img.get("OwnerId", "")),
+                owner_alias=cast(str | None, img.get("ImageOwnerAlias")),
+            )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceInfo:
+    instance_id: str
+    image_id: str
+    architecture: str
+    state: str
+    tags: dict[str, str]
+
+
+def describe_instances_with_tag(region: str, tag_key: str) -> list[InstanceInfo]:
+    """Running and pending instances carrying ``tag_key`` (any value)."""
+    ec2 = _client("ec2", region)
+    out: list[InstanceInfo] = []
+    kwargs: dict[str, Any] = {
+        "Filters": [
+            {"Name": "tag-key", "Values": [tag_key]},
+            {"Name": "instance-state-name", "Values": ["pending", "running"]},
+        ]
+    }
+    while True:
+        resp = _call(region, "ec2:DescribeInstances", ec2.describe_instances, **kwargs)
+        for reservation in resp.get("Reservations", []):
+            for inst in reservation.get("Instances", []):
+                out.append(
+                    InstanceInfo(
+                        instance_id=str(inst["InstanceId"]),
+                        image_id=str(inst.get("ImageId", "")),
+                        architecture=str(inst.get("Architecture", "")),
+                        state=str(inst.get("State", {}).get("Name", "")),
+                        tags={str(t["Key"]): str(t["Value"]) for t in inst.get("Tags", [])},
+                    )
+                )
+        token = resp.get("NextToken")
+        if not token:
+            return sorted(out, key=lambda i: i.instance_id)
+        kwargs["NextToken"] = token
+
+
+def launch_template_image(region: str, template_id: str | None, template_name: str | None, version: str) -> str | None:
+    """``ImageId`` of one launch template version (``$Default`` / ``$Latest`` allowed), ``None`` if it has none."""
+    ec2 = _client("ec2", region)
+    kwargs: dict[str, Any] = {"Versions": [version]}
+    if template_id:
+        kwargs["LaunchTemplateId"] = template_id
+    else:
+        kwargs["LaunchTemplateName"] = template_name
+    resp = _call(region, "ec2:DescribeLaunchTemplateVersions", ec2.describe_launch_template_versions, **kwargs)
+    versions = resp.get("LaunchTemplateVersions", [])
+    if not versions:
+        return None
+    image = versions[0].get("LaunchTemplateData", {}).get("ImageId")
+    return str(image) if image else None
+
+
+# --- EKS ---------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class NodegroupInfo:
+    cluster: str
+    name: str
+    ami_type: str
+    release_version: str
+    kubernetes_version: str
+    launch_template_id: str | None
+    launch_template_name: str | None
+    launch_template_version: str | None
+    tags: dict[str, str]
+
+
+def list_nodegroups(region: str, cluster: str) -> list[NodegroupInfo]:
+    """Every node group of ``cluster``, described."""
+    eks = _client("eks", region)
+    names: list[str] = []
+    kwargs: dict[str, Any] = {"clusterName": cluster}
+    while True:
+        resp = _call(region, f"eks:ListNodegroups {cluster}", eks.list_nodegroups, **kwargs)
+        names.extend(str(n) for n in resp.get("nodegroups", []))
+        token = resp.get("nextToken")
+        if not token:
+            break
+        kwargs["nextToken"] = token
+    out: list[NodegroupInfo] = []
+    for name in sorted(names):
+        ng = _call(
+            region,
+            f"eks:DescribeNodegroup {cluster}/{name}",
+            eks.describe_nodegroup,
+            clusterName=cluster,
+            nodegroupName=name,
+        )["nodegroup"]
+        lt = ng.get("launchTemplate") or {}
+        out.append(
+            NodegroupInfo(
+                cluster=cluster,
+                name=name,
+                ami_type=str(ng.get("amiType", "")),
+                release_version=str(ng.get("releaseVersion", "")),
+                kubernetes_version=str(ng.get("version", "")),
+                launch_template_id=cast(str | None, lt.get("id")),
+                launch_template_name=cast(str | None, lt.get("name")),
+                launch_template_version=cast(str | None, lt.get("version")),
+                tags={str(k): str(v) for k, v in (ng.get("tags") or {}).items()},
+            )
+        )
+    return out

@@ -1,0 +1,224 @@
+"""``brctl drift``: what the fleet actually runs versus what the lockfile says it should run.
+
+* EC2 instances carrying the fleet tag (running or pending): ``ImageId`` against the pin for the instance's variant tag
+  and architecture.
+* EKS node groups of the given clusters: for Bottlerocket managed AMI types, ``releaseVersion`` against the pin's full
+  image version; for custom AMIs (launch template), the launch template version's ``ImageId`` against the pin's image.
+
+Exit 0 when everything matches, 1 on any drift (or an AWS call that failed), 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from constructs_br import tags
+from constructs_br.cli import _aws, _output
+from constructs_br.cli.main import EXIT_CHECK_FAILED, EXIT_OK
+from constructs_br.errors import ConfigError
+from constructs_br.images.catalogue import Arch, get_variant, parse_eks_ami_type
+from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile, refresh_command, validate_region
+
+OK = "ok"
+DRIFT = "drift"
+SKIPPED = "skipped"
+ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One compared resource. ``status``: ok | drift | skipped (not ours to judge) | error (could not check)."""
+
+    region: str
+    kind: str  # instance | nodegroup
+    resource: str
+    fleet: str | None
+    variant: str | None
+    arch: str | None
+    expected: str | None
+    actual: str | None
+    status: str
+    detail: str = ""
+
+
+def _variant_or_none(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return get_variant(name).name
+    except ConfigError:
+        return None
+
+
+def _check_instances(region: str, lock: Lockfile) -> list[Finding]:
+    return [_instance_finding(region, inst, lock) for inst in _aws.describe_instances_with_tag(region, tags.FLEET)]
+
+
+def _instance_finding(region: str, inst: _aws.InstanceInfo, lock: Lockfile) -> Finding:
+    variant_tag = inst.tags.get(tags.VARIANT)
+    variant = _variant_or_none(variant_tag)
+    arch = inst.architecture if inst.architecture in {a.value for a in Arch} else None
+
+    def finding(expected: str | None, status: str, detail: str = "") -> Finding:
+        return Finding(
+            region=region,
+            kind="instance",
+            resource=inst.instance_id,
+            fleet=inst.tags.get(tags.FLEET),
+            variant=variant or variant_tag,
+            arch=inst.architecture or None,
+            expected=expected,
+            actual=inst.image_id,
+            status=status,
+            detail=detail,
+        )
+
+    if variant is None:
+        return finding(None, DRIFT, f"tag {tags.VARIANT} missing or not a known variant: {variant_tag!r}")
+    if arch is None:
+        return finding(None, DRIFT, f"unknown architecture {inst.architecture!r}")
+    pin = lock.find(region, variant, arch)
+    if pin is None:
+        return finding(None, DRIFT, f"no pin; run: {refresh_command(region, variant, arch)}")
+    if pin.image_id != inst.image_id:
+        return finding(pin.image_id, DRIFT, f"pinned {pin.image_version}")
+    return finding(pin.image_id, OK, f"pinned {pin.image_version}")
+
+
+def _check_nodegroups(region: str, cluster: str, lock: Lockfile) -> list[Finding]:
+    return [_nodegroup_finding(region, ng, lock) for ng in _aws.list_nodegroups(region, cluster)]
+
+
+def _nodegroup_finding(region: str, ng: _aws.NodegroupInfo, lock: Lockfile) -> Finding:
+    variant_tag = ng.tags.get(tags.VARIANT)
+
+    def finding(  # noqa: PLR0917 - local shorthand, one call per outcome below
+        status: str, variant: str | None, arch: str | None, expected: str | None, actual: str | None, detail: str
+    ) -> Finding:
+        return Finding(
+            region=region,
+            kind="nodegroup",
+            resource=f"{ng.cluster}/{ng.name}",
+            fleet=ng.tags.get(tags.FLEET),
+            variant=variant,
+            arch=arch,
+            expected=expected,
+            actual=actual,
+            status=status,
+            detail=detail,
+        )
+
+    parsed = parse_eks_ami_type(ng.ami_type)
+    if parsed is not None:  # EKS-managed Bottlerocket AMI: the release version is the pin
+        arch, nvidia, fips = parsed
+        derived = f"aws-k8s-{ng.kubernetes_version}" + "-nvidia" * nvidia + "-fips" * fips
+        variant = _variant_or_none(variant_tag) or _variant_or_none(derived)
+        actual = ng.release_version
+        if variant is None:
+            return finding(DRIFT, variant_tag or derived, arch.value, None, actual, "variant not in the catalogue")
+        pin = lock.find(region, variant, arch.value)
+        if pin is None:
+            return finding(
+                DRIFT, variant, arch.value, None, actual, f"no pin; run: {refresh_command(region, variant, arch.value)}"
+            )
+        status = OK if pin.image_version == actual else DRIFT
+        return finding(status, variant, arch.value, pin.image_version, actual, f"{ng.ami_type} releaseVersion")
+
+    if ng.ami_type != "CUSTOM" or not (ng.launch_template_id or ng.launch_template_name):
+        return finding(SKIPPED, variant_tag, None, None, ng.ami_type, "not a Bottlerocket node group")
+
+    # Custom AMI through the launch template: the image ID is the pin.
+    image_id = _aws.launch_template_image(
+        region, ng.launch_template_id, ng.launch_template_name, ng.launch_template_version or "$Default"
+    )
+    if image_id is None:
+        return finding(SKIPPED, variant_tag, None, None, None, "launch template sets no ImageId")
+    variant = _variant_or_none(variant_tag)
+    if variant is None:
+        return finding(
+            DRIFT, variant_tag, None, None, image_id, f"custom AMI node group without a valid {tags.VARIANT} tag"
+        )
+    image = _aws.describe_images(region, [image_id]).get(image_id)
+    if image is None:  # deregistered: drift on its own; name the pins it could have matched
+        candidates = ", ".join(p.image_id for p in lock.pins() if p.region == region and p.variant == variant)
+        return finding(DRIFT, variant, None, candidates or None, image_id, "launch template image not found")
+    pin = lock.find(region, variant, image.architecture)
+    if pin is None:
+        cmd = refresh_command(region, variant, image.architecture)
+        return finding(DRIFT, variant, image.architecture, None, image_id, f"no pin; run: {cmd}")
+    status = OK if pin.image_id == image_id else DRIFT
+    return finding(
+        status,
+        variant,
+        image.architecture,
+        pin.image_id,
+        image_id,
+        f"launch template image; pinned {pin.image_version}",
+    )
+
+
+def _error(region: str, kind: str, resource: str, detail: str) -> Finding:
+    return Finding(region, kind, resource, None, None, None, None, None, ERROR, detail)
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    lock = Lockfile.load(args.lockfile)
+    regions = list(dict.fromkeys(args.region or [])) or list(lock.regions())
+    if not regions:
+        raise ConfigError("--region", None, "one or more AWS regions", "the lockfile has none; pass --region")
+    for region in regions:
+        validate_region(region, field="--region")
+    findings: list[Finding] = []
+    for region in regions:
+        if not args.json:
+            _output.info(
+                f"{region}: checking fleet instances"
+                + (f" and clusters {', '.join(args.cluster)}" if args.cluster else "")
+            )
+        try:
+            findings.extend(_check_instances(region, lock))
+        except _aws.AwsError as exc:
+            findings.append(_error(region, "instance", "*", str(exc)))
+        for cluster in args.cluster or []:
+            try:
+                findings.extend(_check_nodegroups(region, cluster, lock))
+            except _aws.AwsError as exc:
+                findings.append(
+                    Finding(region, "nodegroup", f"{cluster}/*", None, None, None, None, None, ERROR, str(exc))
+                )
+    drifted = any(f.status in (DRIFT, ERROR) for f in findings)
+    if args.json:
+        _output.emit_json({"drift": drifted, "lockfile": str(args.lockfile), "findings": [asdict(f) for f in findings]})
+    else:
+        _output.table(
+            "Drift against " + str(args.lockfile),
+            ["region", "kind", "resource", "fleet", "variant/arch", "expected", "actual", "status", "detail"],
+            [
+                (
+                    f.region,
+                    f.kind,
+                    f.resource,
+                    f.fleet,
+                    f"{f.variant or '?'}/{f.arch or '?'}",
+                    f.expected,
+                    f.actual,
+                    f.status.upper() if f.status in (DRIFT, ERROR) else f.status,
+                    f.detail,
+                )
+                for f in findings
+            ],
+        )
+        if not findings:
+            _output.info("no fleet instances or node groups found")
+    return EXIT_CHECK_FAILED if drifted else EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    p = subparsers.add_parser("drift", help="compare running instances and node groups with the lockfile")
+    p.add_argument("--region", action="append", metavar="R", help="region to check (repeatable; default: lockfile's)")
+    p.add_argument("--cluster", action="append", metavar="C", help="EKS cluster to check (repeatable)")
+    p.add_argument("--lockfile", default=DEFAULT_LOCKFILE, metavar="PATH", help=f"default: ./{DEFAULT_LOCKFILE}")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.set_defaults(handler=cmd_drift)
