@@ -1,0 +1,207 @@
+"""``brctl drift``: fleet instances and EKS node groups against the lockfile, on a seeded moto server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from constructs_br import tags
+from constructs_br.cli.main import main
+from tests.cli.conftest import REGIONS, Moto
+
+WEST, EU = REGIONS
+V1 = "1.50.0-abcdef12"
+V2 = "1.51.0-0123abcd"
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def lockfile(tmp_path: Path) -> Path:
+    return tmp_path / "bottlerocket.lock.json"
+
+
+@pytest.fixture
+def brctl(capsys: pytest.CaptureFixture[str], lockfile: Path) -> Run:
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main([*argv, "--lockfile", str(lockfile)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def pin(brctl: Run, variant: str, arch: str, region: str = WEST) -> None:
+    code, _, err = brctl("pins", "refresh", "--region", region, "--variant", variant, "--arch", arch)
+    assert code == 0, err
+
+
+def launch(moto: Moto, image_id: str, variant: str | None, region: str = WEST, fleet: str = "web") -> str:
+    tag_list = [{"Key": tags.FLEET, "Value": fleet}]
+    if variant:
+        tag_list.append({"Key": tags.VARIANT, "Value": variant})
+    resp = moto.client("ec2", region).run_instances(
+        ImageId=image_id,
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="m7g.large",
+        TagSpecifications=[{"ResourceType": "instance", "Tags": tag_list}],
+    )
+    return str(resp["Instances"][0]["InstanceId"])
+
+
+def cluster(moto: Moto, name: str = "prod", region: str = WEST) -> dict[str, Any]:
+    ec2 = moto.client("ec2", region)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    eks = moto.client("eks", region)
+    eks.create_cluster(
+        name=name,
+        version="1.33",
+        roleArn="arn:aws:iam::123456789012:role/eks",
+        resourcesVpcConfig={"subnetIds": [subnet]},
+    )
+    return {"eks": eks, "ec2": ec2, "subnet": subnet, "name": name}
+
+
+def nodegroup(c: dict[str, Any], name: str, **kwargs: Any) -> None:
+    kwargs.setdefault("tags", {tags.FLEET: name})
+    c["eks"].create_nodegroup(
+        clusterName=c["name"],
+        nodegroupName=name,
+        nodeRole="arn:aws:iam::123456789012:role/node",
+        subnets=[c["subnet"]],
+        **kwargs,
+    )
+
+
+def test_no_drift_exit_0(moto: Moto, brctl: Run) -> None:
+    image = moto.seed_bottlerocket_release(WEST, "aws-ecs-2", "arm64", V1)
+    pin(brctl, "aws-ecs-2", "arm64")
+    instance = launch(moto, image, "aws-ecs-2")
+
+    code, out, err = brctl("drift", "--json")
+
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["drift"] is False
+    (finding,) = doc["findings"]
+    assert finding["resource"] == instance
+    assert (finding["status"], finding["arch"], finding["fleet"]) == ("ok", "arm64", "web")
+
+
+def test_instance_on_other_image_is_drift(moto: Moto, brctl: Run) -> None:
+    old = moto.seed_bottlerocket_release(WEST, "aws-k8s-1.33", "x86_64", V1)
+    stale = launch(moto, old, "aws-k8s-1.33")
+    new = moto.seed_bottlerocket_release(WEST, "aws-k8s-1.33", "x86_64", V2)
+    pin(brctl, "aws-k8s-1.33", "x86_64")
+    fresh = launch(moto, new, "aws-k8s-1.33")
+    # Not a fleet instance: ignored.
+    moto.client("ec2").run_instances(ImageId=old, MinCount=1, MaxCount=1)
+
+    code, out, _ = brctl("drift", "--json")
+
+    assert code == 1
+    by_id = {f["resource"]: f for f in json.loads(out)["findings"]}
+    assert set(by_id) == {stale, fresh}
+    assert (by_id[stale]["status"], by_id[stale]["expected"], by_id[stale]["actual"]) == ("drift", new, old)
+    assert by_id[fresh]["status"] == "ok"
+
+    code, out, _ = brctl("drift")
+    assert code == 1
+    assert "DRIFT" in out
+    assert stale in out
+
+
+def test_instance_without_variant_tag_or_pin_is_drift(moto: Moto, brctl: Run) -> None:
+    image = moto.seed_bottlerocket_release(WEST, "aws-ecs-2", "x86_64", V1)
+    pin(brctl, "aws-ecs-2", "x86_64")
+    untagged = launch(moto, image, None)
+    unpinned = launch(moto, image, "aws-ecs-3")
+
+    code, out, _ = brctl("drift", "--json")
+
+    assert code == 1
+    by_id = {f["resource"]: f for f in json.loads(out)["findings"]}
+    assert "tag constructs-br:variant missing" in by_id[untagged]["detail"]
+    assert "brctl pins refresh --region us-west-2 --variant aws-ecs-3 --arch x86_64" in by_id[unpinned]["detail"]
+
+
+def test_drift_checks_each_region_against_its_own_pin(moto: Moto, brctl: Run) -> None:
+    west = moto.seed_bottlerocket_release(WEST, "aws-ecs-2", "x86_64", V1)
+    eu = moto.seed_bottlerocket_release(EU, "aws-ecs-2", "x86_64", V1)
+    pin(brctl, "aws-ecs-2", "x86_64", WEST)
+    pin(brctl, "aws-ecs-2", "x86_64", EU)
+    launch(moto, west, "aws-ecs-2", WEST)
+    launch(moto, eu, "aws-ecs-2", EU)
+
+    code, out, err = brctl("drift", "--json")
+    assert code == 0, out + err
+    assert sorted(f["region"] for f in json.loads(out)["findings"]) == [EU, WEST]
+
+    code, out, _ = brctl("drift", "--region", EU, "--json")
+    assert code == 0
+    assert {f["region"] for f in json.loads(out)["findings"]} == {EU}
+
+
+def test_managed_nodegroup_release_version(moto: Moto, brctl: Run) -> None:
+    moto.seed_bottlerocket_release(WEST, "aws-k8s-1.33", "arm64", V1)
+    moto.seed_bottlerocket_release(WEST, "aws-k8s-1.33-nvidia", "x86_64", V1)
+    pin(brctl, "aws-k8s-1.33", "arm64")
+    pin(brctl, "aws-k8s-1.33-nvidia", "x86_64")
+    c = cluster(moto)
+    nodegroup(c, "arm", amiType="BOTTLEROCKET_ARM_64", version="1.33", releaseVersion=V1)
+    nodegroup(c, "gpu", amiType="BOTTLEROCKET_x86_64_NVIDIA", version="1.33", releaseVersion="1.49.0-11111111")
+    nodegroup(c, "al2", amiType="AL2023_x86_64_STANDARD", version="1.33", releaseVersion="1.33.0-20250101")
+
+    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+
+    assert code == 1
+    by_name = {f["resource"]: f for f in json.loads(out)["findings"]}
+    assert by_name["prod/arm"]["status"] == "ok"
+    assert (by_name["prod/gpu"]["status"], by_name["prod/gpu"]["expected"]) == ("drift", V1)
+    assert by_name["prod/gpu"]["variant"] == "aws-k8s-1.33-nvidia"
+    assert by_name["prod/al2"]["status"] == "skipped"
+
+
+def test_custom_ami_nodegroup_launch_template_image(moto: Moto, brctl: Run) -> None:
+    image = moto.seed_bottlerocket_release(WEST, "aws-k8s-1.33", "x86_64", V1)
+    other = moto.seed_bottlerocket_release(WEST, "aws-k8s-1.33", "x86_64", V2, latest=False)
+    pin(brctl, "aws-k8s-1.33", "x86_64")
+    c = cluster(moto)
+    good = c["ec2"].create_launch_template(LaunchTemplateName="good", LaunchTemplateData={"ImageId": image})
+    bad = c["ec2"].create_launch_template(LaunchTemplateName="bad", LaunchTemplateData={"ImageId": other})
+    for name, lt in (("good", good), ("bad", bad)):
+        nodegroup(
+            c,
+            name,
+            amiType="CUSTOM",
+            launchTemplate={"id": lt["LaunchTemplate"]["LaunchTemplateId"], "version": "1"},
+            tags={tags.FLEET: name, tags.VARIANT: "aws-k8s-1.33"},
+        )
+
+    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+
+    assert code == 1
+    by_name = {f["resource"]: f for f in json.loads(out)["findings"]}
+    assert (by_name["prod/good"]["status"], by_name["prod/good"]["actual"]) == ("ok", image)
+    assert (by_name["prod/bad"]["status"], by_name["prod/bad"]["expected"], by_name["prod/bad"]["actual"]) == (
+        "drift",
+        image,
+        other,
+    )
+
+
+def test_unknown_cluster_is_reported_not_crashed(moto: Moto, brctl: Run) -> None:
+    moto.seed_bottlerocket_release(WEST, "aws-ecs-2", "x86_64", V1)
+    pin(brctl, "aws-ecs-2", "x86_64")
+    code, out, _err = brctl("drift", "--cluster", "nope", "--json")
+    assert code == 1
+    (finding,) = json.loads(out)["findings"]
+    # (moto answers 500 for an unknown cluster where EKS says ResourceNotFoundException; either way: error, exit 1)
+    assert finding["status"] == "error"
+    assert "eks:ListNodegroups nope" in finding["detail"]
