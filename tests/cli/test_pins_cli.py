@@ -344,3 +344,13 @@ def test_verify_arch_mismatch(moto: Moto, brctl: Run, lockfile: Path) -> None:
     assert code == 1
     assert "architecture mismatch" in err
     assert "mismatch: /aws/service/bottlerocket/aws-k8s-1.33/arm64/1.50.0/image_id" in err
+
+
+def test_verify_catches_the_committed_example_pins(moto: Moto, capsys: pytest.CaptureFixture[str]) -> None:
+    committed = Path(__file__).resolve().parents[2] / "bottlerocket.lock.json"
+    code = main(["pins", "verify", "--lockfile", str(committed), "--json"])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    results = json.loads(out)["results"]
+    assert len(results) == 12
+    assert not any(r["ok"] for r in results)
