@@ -136,6 +136,8 @@ class BottlerocketLaunchTemplate(Construct):
             )
 
         machine_image = _ImageId(image_id) if image_id is not None else None
+        # ec2.LaunchTemplate refuses add_security_group unless a first group was given to its constructor.
+        first_sg = security_groups[0] if security_groups else None
 
         self.resource = ec2.LaunchTemplate(
             self,
@@ -154,8 +156,9 @@ class BottlerocketLaunchTemplate(Construct):
                 ),
             ],
             role=instance_profile_role,
+            security_group=first_sg,
         )
-        for sg in security_groups:
+        for sg in security_groups[1:]:
             self.resource.add_security_group(sg)
         for key, value in sorted((tags or {}).items()):
             Tags.of(self.resource).add(key, value)
