@@ -1,0 +1,224 @@
+"""What one ECS capacity (one Auto Scaling group behind one capacity provider) and a blue/green pair are made of.
+
+Frozen, keyword-only dataclasses that validate in ``__post_init__`` and report every problem at once
+(:class:`~constructs_br.errors.ConfigError`). No CDK objects are created here.
+
+>>> spec = EcsCapacitySpec(image=ImageSpec(variant="aws-ecs-2", arch="arm64"), instance_types=("m6i.large",),
+...                        min_size=3, max_size=2)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+constructs_br.errors.ConfigError: capacity.instance_types: got 'm6i.large'; allowed: arm64 instance types ...
+capacity.min_size: got 3; allowed: <= max_size (2)
+...
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from constructs_br.ecs.instance_types import has_nvidia_gpu, instance_arch
+from constructs_br.errors import ConfigError, Problem, Problems
+from constructs_br.images.catalogue import get_variant
+from constructs_br.images.resolve import ImageSpec
+from constructs_br.nodes.launch_template import MetadataOptions, VolumeOptions
+from constructs_br.settings.model import Settings
+
+ECS_LOG_LEVELS: tuple[str, ...] = ("debug", "info", "warn", "error", "crit")
+IMAGE_PULL_BEHAVIORS: tuple[str, ...] = ("default", "always", "once", "prefer-cached")
+MAX_WARMUP_SECONDS = 10_000
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EcsCapacitySpec:
+    """One Auto Scaling group of Bottlerocket container instances behind one ECS capacity provider.
+
+    Defaults: ``min_size`` 1, ``max_size`` 4 (one spare for a rolling update), managed scaling to 100 % target
+    capacity, 300 s instance warm-up, on-demand only, ECS agent log level ``info``, image pull ``default``;
+    the image is pinned from the lockfile (``image.mode``). ``extra_settings`` is the escape hatch for other
+    Bottlerocket settings (``settings.ecs.cluster`` may not be set there: it comes from the cluster).
+    """
+
+    image: ImageSpec
+    instance_types: tuple[str, ...]
+    min_size: int = 1
+    max_size: int = 4
+    target_capacity_percent: int = 100
+    instance_warmup_seconds: int = 300
+    spot_percentage: int = 0
+    on_demand_base_capacity: int = 0
+    loglevel: str = "info"
+    image_pull_behavior: str = "default"
+    volumes: VolumeOptions = field(default_factory=VolumeOptions)
+    metadata: MetadataOptions = field(default_factory=MetadataOptions)
+    signal_timeout_minutes: int = 15
+    max_batch_size: int = 1
+    extra_settings: Settings | Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "instance_types", tuple(self.instance_types))
+        self.problems("capacity").raise_if_any()
+
+    def problems(self, prefix: str) -> Problems:
+        """Every problem of this spec, with field paths under ``prefix``."""
+        p = Problems()
+        variant = get_variant(self.image.variant, field=f"{prefix}.image.variant")
+        if variant.family != "ecs":
+            p.add(
+                f"{prefix}.image.variant", variant.name, "an aws-ecs-2 or aws-ecs-3 variant (optionally -nvidia/-fips)"
+            )
+        if not self.instance_types:
+            p.add(f"{prefix}.instance_types", self.instance_types, "at least one EC2 instance type")
+        if len(set(self.instance_types)) != len(self.instance_types):
+            p.add(f"{prefix}.instance_types", self.instance_types, "each instance type once")
+        for itype in self.instance_types:
+            arch = instance_arch(itype)
+            if arch is None:
+                p.add(f"{prefix}.instance_types", itype, "an EC2 instance type such as m7g.large or m6i.large")
+                continue
+            if arch != self.image.arch:
+                p.add(
+                    f"{prefix}.instance_types",
+                    itype,
+                    f"{self.image.arch} instance types (image.arch is {self.image.arch})",
+                    f"{itype} is {arch}: the image would not boot on it",
+                )
+            if variant.nvidia and not has_nvidia_gpu(itype):
+                p.add(
+                    f"{prefix}.instance_types",
+                    itype,
+                    f"NVIDIA GPU instance types (p*, g*) for {variant.name}",
+                    "the -nvidia variant needs an NVIDIA GPU",
+                )
+            if not variant.nvidia and has_nvidia_gpu(itype):
+                p.add(
+                    f"{prefix}.instance_types",
+                    itype,
+                    f"non-GPU instance types for {variant.name}, or an -nvidia variant",
+                    "without the NVIDIA variant the GPU is unusable and paid for",
+                )
+        if self.min_size < 0:
+            p.add(f"{prefix}.min_size", self.min_size, ">= 0")
+        if self.max_size < 1:
+            p.add(f"{prefix}.max_size", self.max_size, ">= 1")
+        if self.min_size > self.max_size:
+            p.add(f"{prefix}.min_size", self.min_size, f"<= max_size ({self.max_size})")
+        elif self.min_size == self.max_size and self.max_size >= 1:
+            p.add(
+                f"{prefix}.max_size",
+                self.max_size,
+                f"> min_size ({self.min_size})",
+                "a rolling update keeps min_size in service and needs room for one more instance",
+            )
+        if not 1 <= self.max_batch_size <= max(self.max_size - self.min_size, 1):
+            p.add(
+                f"{prefix}.max_batch_size",
+                self.max_batch_size,
+                f"1..{max(self.max_size - self.min_size, 1)} (max_size - min_size: the surge room)",
+            )
+        if not 1 <= self.target_capacity_percent <= 100:
+            p.add(f"{prefix}.target_capacity_percent", self.target_capacity_percent, "1..100")
+        if not 0 <= self.instance_warmup_seconds <= MAX_WARMUP_SECONDS:
+            p.add(f"{prefix}.instance_warmup_seconds", self.instance_warmup_seconds, f"0..{MAX_WARMUP_SECONDS}")
+        if not 0 <= self.spot_percentage <= 100:
+            p.add(f"{prefix}.spot_percentage", self.spot_percentage, "0..100")
+        if self.on_demand_base_capacity < 0 or self.on_demand_base_capacity > self.max_size:
+            p.add(f"{prefix}.on_demand_base_capacity", self.on_demand_base_capacity, f"0..max_size ({self.max_size})")
+        if self.on_demand_base_capacity and self.spot_percentage == 0:
+            p.add(
+                f"{prefix}.on_demand_base_capacity",
+                self.on_demand_base_capacity,
+                "0 unless spot_percentage > 0",
+                "with no spot, every instance is on-demand: the option would have no effect",
+            )
+        if self.loglevel not in ECS_LOG_LEVELS:
+            p.add(f"{prefix}.loglevel", self.loglevel, " | ".join(ECS_LOG_LEVELS))
+        if self.image_pull_behavior not in IMAGE_PULL_BEHAVIORS:
+            p.add(f"{prefix}.image_pull_behavior", self.image_pull_behavior, " | ".join(IMAGE_PULL_BEHAVIORS))
+        if not 1 <= self.signal_timeout_minutes <= 60:
+            p.add(f"{prefix}.signal_timeout_minutes", self.signal_timeout_minutes, "1..60")
+        p.extend(self.volumes.problems(f"{prefix}.volumes").items)
+        p.extend(self.metadata.problems(f"{prefix}.metadata").items)
+        return p
+
+
+class Phase(StrEnum):
+    """Where a blue/green pair is. Only the cluster's default strategy weights change between phases."""
+
+    BLUE = "blue"
+    BLUE_TO_GREEN = "blue-to-green"
+    GREEN = "green"
+    GREEN_TO_BLUE = "green-to-blue"
+
+
+LIVE_SLOTS: dict[Phase, tuple[str, ...]] = {
+    Phase.BLUE: ("blue",),
+    Phase.BLUE_TO_GREEN: ("blue", "green"),
+    Phase.GREEN: ("green",),
+    Phase.GREEN_TO_BLUE: ("green", "blue"),
+}
+"""Slots that receive tasks in each phase (outgoing first in the two-slot phases)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlueGreenSpec:
+    """Two capacities, ``blue`` and ``green``; ``phase`` says which take tasks (weight 1) and which get none.
+
+    Capacity invariant (the same as EKS node group pairs): every live slot exists and has ``min_size >= 1``,
+    so schedulable capacity never drops below the live slot's minimum; in a shifting phase the incoming slot's
+    ``min_size`` is at least the outgoing one's, so finishing the shift does not shrink the floor. A slot's
+    resources depend only on its own spec, never on the phase: a phase change never replaces the slot that stays.
+    """
+
+    name: str
+    phase: Phase = Phase.BLUE
+    blue: EcsCapacitySpec | None = None
+    green: EcsCapacitySpec | None = None
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        prefix = f"capacity.{self.name}"
+        if not isinstance(self.name, str) or not _NAME.match(self.name):
+            p.add(f"{prefix}.name", self.name, "lowercase letters, digits and '-', starting with a letter (<= 31)")
+        try:
+            object.__setattr__(self, "phase", Phase(self.phase))
+        except ValueError:
+            p.add(f"{prefix}.phase", self.phase, " | ".join(ph.value for ph in Phase))
+            p.raise_if_any()
+        live = LIVE_SLOTS[self.phase]
+        for slot in live:
+            spec = self.slot(slot)
+            if spec is None:
+                p.add(f"{prefix}.{slot}", None, f"a capacity spec (slot {slot} takes tasks in phase {self.phase})")
+            elif spec.min_size < 1:
+                p.add(
+                    f"{prefix}.{slot}.min_size",
+                    spec.min_size,
+                    ">= 1 for a live slot",
+                    "tasks would have no guaranteed capacity",
+                )
+        if len(live) == 2:
+            outgoing, incoming = (self.slot(s) for s in live)
+            if outgoing is not None and incoming is not None and incoming.min_size < outgoing.min_size:
+                p.add(
+                    f"{prefix}.{live[1]}.min_size",
+                    incoming.min_size,
+                    f">= {live[0]}.min_size ({outgoing.min_size})",
+                    "when the shift completes, capacity must not fall below the live minimum",
+                )
+        if self.blue is None and self.green is None:
+            p.add(f"{prefix}", None, "at least one of blue / green")
+        p.raise_if_any()
+
+    def slot(self, slot: str) -> EcsCapacitySpec | None:
+        if slot not in ("blue", "green"):
+            raise ConfigError(problems=[Problem("slot", slot, "blue | green")])
+        return self.blue if slot == "blue" else self.green
+
+    def weight(self, slot: str) -> int:
+        """The slot's weight in the cluster's default capacity provider strategy (1 live, 0 standby)."""
+        return 1 if slot in LIVE_SLOTS[self.phase] else 0
