@@ -15,3 +15,4 @@ __all__ = [
     "eks_worker_statements",
     "ssm_agent_statements",
 ]
+from constructs_br.iam.ecs_instance_role import EcsInstanceRole, ecs_agent_statements  # noqa: F401  (ECS: appended)
