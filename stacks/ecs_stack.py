@@ -12,6 +12,7 @@ from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
 from constructs_br import tags
+from constructs_br.ecs import BlueGreenEcsCapacity, ClusterCapacityProviders
 from constructs_br.images.lockfile import Lockfile
 from stacks.config import StageConfig
 
@@ -40,9 +41,35 @@ class EcsStack(Stack):
             if stage.ecs.container_insights
             else ecs.ContainerInsights.DISABLED,
         )
+        # One construct per capacity pair, id = the pair's name in PascalCase (a stable, user-chosen fleet name:
+        # never an instance type, image version, index or stage). Inside: Blue / Green → AutoScalingGroup, ...
+        self.capacity: dict[str, BlueGreenEcsCapacity] = {
+            pair.name: BlueGreenEcsCapacity(
+                self,
+                _pascal(pair.name),
+                cluster=self.cluster,
+                vpc=vpc,
+                spec=pair,
+                lockfile=lockfile,
+                stage=stage.name,
+            )
+            for pair in stage.capacity.ecs
+        }
+        # The cluster's providers and default strategy (live slots weight 1) in one association resource.
+        self.capacity_providers = ClusterCapacityProviders(
+            self,
+            "CapacityProviders",
+            cluster=self.cluster,
+            items=[item for pair in self.capacity.values() for item in pair.strategy],
+        )
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
 
     @property
     def availability_zones(self) -> list[str]:
         """The stage's AZs from config: no ``availability-zones`` context lookup, so synth stays offline."""
         return list(self.stage.network.availability_zones)
+
+
+def _pascal(name: str) -> str:
+    """``general`` → ``General``, ``gpu-inference`` → ``GpuInference``."""
+    return "".join(part.capitalize() for part in name.split("-"))

@@ -1,7 +1,7 @@
 """Blue/green ECS capacity: two capacities (``Blue``, ``Green``) whose cluster-strategy weights follow the phase.
 
 A slot's resources are built from its own spec only; the phase decides nothing but the weights in
-:class:`~constructs_br.ecs.cluster.ClusterCapacityProviders`. So moving ``blue`` → ``blue-to-green`` → ``green``
+:class:`~constructs_br.ecs.cluster.ClusterCapacityProviders`. So moving ``blue`` → ``blue+green`` → ``green``
 never touches the slot that stays (same logical IDs, same launch template user data).
 """
 

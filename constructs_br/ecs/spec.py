@@ -147,19 +147,19 @@ class EcsCapacitySpec:
 
 
 class Phase(StrEnum):
-    """Where a blue/green pair is. Only the cluster's default strategy weights change between phases."""
+    """Where a blue/green pair is (same values as EKS pairs). Only the default strategy weights change by phase."""
 
     BLUE = "blue"
-    BLUE_TO_GREEN = "blue-to-green"
+    BLUE_GREEN = "blue+green"
     GREEN = "green"
-    GREEN_TO_BLUE = "green-to-blue"
+    GREEN_BLUE = "green+blue"
 
 
 LIVE_SLOTS: dict[Phase, tuple[str, ...]] = {
     Phase.BLUE: ("blue",),
-    Phase.BLUE_TO_GREEN: ("blue", "green"),
+    Phase.BLUE_GREEN: ("blue", "green"),
     Phase.GREEN: ("green",),
-    Phase.GREEN_TO_BLUE: ("green", "blue"),
+    Phase.GREEN_BLUE: ("green", "blue"),
 }
 """Slots that receive tasks in each phase (outgoing first in the two-slot phases)."""
 

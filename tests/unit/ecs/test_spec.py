@@ -123,7 +123,7 @@ def test_single_field_problems(kw: dict[str, Any], field: str) -> None:
 
 
 def test_weights_follow_the_phase() -> None:
-    pair = BlueGreenSpec(name="general", phase=Phase.BLUE_TO_GREEN, blue=spec(), green=spec())
+    pair = BlueGreenSpec(name="general", phase=Phase.BLUE_GREEN, blue=spec(), green=spec())
     assert (pair.weight("blue"), pair.weight("green")) == (1, 1)
     assert LIVE_SLOTS[Phase.GREEN] == ("green",)
     green = BlueGreenSpec(name="general", phase="green", blue=spec(min_size=0), green=spec())  # type: ignore[arg-type]
@@ -132,7 +132,7 @@ def test_weights_follow_the_phase() -> None:
 
 def test_live_slot_must_exist_and_have_capacity() -> None:
     with pytest.raises(ConfigError) as err:
-        BlueGreenSpec(name="general", phase=Phase.BLUE_TO_GREEN, blue=spec(min_size=0), green=None)
+        BlueGreenSpec(name="general", phase=Phase.BLUE_GREEN, blue=spec(min_size=0), green=None)
     assert set(err.value.fields) == {"capacity.general.blue.min_size", "capacity.general.green"}
 
 
@@ -140,7 +140,7 @@ def test_incoming_slot_keeps_the_capacity_floor() -> None:
     with pytest.raises(ConfigError, match=re.escape("capacity.general.green.min_size: got 1; allowed: >= blue")):
         BlueGreenSpec(
             name="general",
-            phase=Phase.BLUE_TO_GREEN,
+            phase=Phase.BLUE_GREEN,
             blue=spec(min_size=3, max_size=6),
             green=spec(min_size=1),
         )

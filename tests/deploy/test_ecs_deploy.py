@@ -1,0 +1,123 @@
+"""Real ``cdk bootstrap`` + ``cdk deploy BrPilotEcs`` (the CDK CLI from node_modules) against moto on localhost,
+then read back with boto3. moto accepts some resource types without creating anything (ECS capacity providers
+among them): assertions go to the service APIs, not to the stack status. See docs/ecs.md for what moto cannot check.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from stacks.app import ROOT, cdk_json_context, load_lockfile
+from tests.deploy.conftest import REGION, DeployEnv, register_image
+
+ACCOUNT = "123456789012"
+STACK = "BrPilotEcs"
+
+
+def _cdk(args: list[str], env: dict[str, str], timeout: int = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["npx", "--no-install", "cdk", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
+def _client(service: str, deploy: DeployEnv) -> Any:
+    return boto3.client(
+        service,
+        region_name=REGION,
+        endpoint_url=deploy.endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture(scope="module")
+def deployed(deploy_env: DeployEnv, tmp_path_factory: pytest.TempPathFactory) -> DeployEnv:
+    pin = load_lockfile(cdk_json_context()).get(REGION, "aws-ecs-2", "x86_64")
+    register_image(pin.image_id, f"bottlerocket-aws-ecs-2-x86_64-v{pin.image_version}", "x86_64")
+    out = tmp_path_factory.mktemp("cdk.out")
+    boot = _cdk(["bootstrap", f"aws://{ACCOUNT}/{REGION}", "--output", str(out)], deploy_env.env)
+    assert boot.returncode == 0, boot.stdout + boot.stderr
+    context = [
+        "-c",
+        f"br:pilot:vpc-id={deploy_env.vpc_id}",
+        "-c",
+        f"br:pilot:private-subnet-ids={','.join(deploy_env.subnet_ids)}",
+        "-c",
+        f"br:pilot:availability-zones={','.join(deploy_env.azs)}",
+    ]
+    deploy = _cdk(
+        ["deploy", STACK, "--require-approval", "never", "--exclusively", "--output", str(out), *context],
+        deploy_env.env,
+    )
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    (Path(out) / "deploy.log").write_text(deploy.stdout + deploy.stderr)
+    return deploy_env
+
+
+def _resources(deploy: DeployEnv) -> dict[str, dict[str, Any]]:
+    cfn = _client("cloudformation", deploy)
+    for _ in range(30):
+        summaries = cfn.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
+        if summaries:
+            return {r["LogicalResourceId"]: r for r in summaries}
+        time.sleep(1)
+    raise AssertionError("no stack resources")
+
+
+def _physical(deploy: DeployEnv, cfn_type: str) -> str:
+    (resource,) = [r for r in _resources(deploy).values() if r["ResourceType"] == cfn_type]
+    return str(resource["PhysicalResourceId"])
+
+
+@pytest.mark.deploy
+def test_ecs_cluster_exists(deployed: DeployEnv) -> None:
+    name = _physical(deployed, "AWS::ECS::Cluster")
+    clusters = _client("ecs", deployed).describe_clusters(clusters=[name])["clusters"]
+    assert [c["status"] for c in clusters] == ["ACTIVE"]
+
+
+@pytest.mark.deploy
+def test_launch_template_and_asg_read_back(deployed: DeployEnv) -> None:
+    ec2 = _client("ec2", deployed)
+    lt_id = _physical(deployed, "AWS::EC2::LaunchTemplate")
+    (version,) = ec2.describe_launch_template_versions(LaunchTemplateId=lt_id)["LaunchTemplateVersions"]
+    data = version["LaunchTemplateData"]
+    pin = load_lockfile(cdk_json_context()).get(REGION, "aws-ecs-2", "x86_64")
+    assert data["ImageId"] == pin.image_id
+    assert data["MetadataOptions"]["HttpTokens"] == "required"
+    devices = {d["DeviceName"]: d["Ebs"] for d in data["BlockDeviceMappings"]}
+    assert set(devices) == {"/dev/xvda", "/dev/xvdb"}
+    assert all(e["Encrypted"] is True and e["VolumeType"] == "gp3" for e in devices.values())
+    assert "KeyName" not in data
+
+    doc = tomllib.loads(base64.b64decode(data["UserData"]).decode())
+    cluster_name = _physical(deployed, "AWS::ECS::Cluster")
+    assert doc["settings"]["ecs"]["cluster"] == cluster_name
+    assert doc["settings"]["ecs"]["enable-spot-instance-draining"] is True
+    assert doc["settings"]["cloudformation"]["stack-name"] == STACK
+    asg_logical = next(k for k, r in _resources(deployed).items() if r["ResourceType"].endswith("AutoScalingGroup"))
+    assert doc["settings"]["cloudformation"]["logical-resource-id"] == asg_logical
+
+    asg_name = _physical(deployed, "AWS::AutoScaling::AutoScalingGroup")
+    (asg,) = _client("autoscaling", deployed).describe_auto_scaling_groups(AutoScalingGroupNames=[asg_name])[
+        "AutoScalingGroups"
+    ]
+    assert (asg["MinSize"], asg["MaxSize"]) == (1, 4)
+    assert set(asg["VPCZoneIdentifier"].split(",")) == set(deployed.subnet_ids)
+    spec = asg["MixedInstancesPolicy"]["LaunchTemplate"]["LaunchTemplateSpecification"]
+    assert spec["LaunchTemplateId"] == lt_id
+    assert asg["NewInstancesProtectedFromScaleIn"] is True
