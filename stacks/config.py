@@ -26,6 +26,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from constructs_br.errors import ConfigError, Problems
+from stacks.nodegroup_config import (
+    PairConfig,
+    apply_pair_overrides,
+    default_pairs,
+    userdata_for,  # noqa: F401  (re-exported: brctl userdata render)
+)
 
 StageName = Literal["pilot", "canary", "production"]
 STAGES: tuple[StageName, ...] = ("pilot", "canary", "production")
@@ -81,6 +87,8 @@ class StageConfig:
     account: str
     region: str
     network: NetworkConfig
+    pairs: tuple[PairConfig, ...] = ()
+    """EKS node-group pairs (issue 5): see stacks/nodegroup_config.py."""
     eks: EksConfig = field(default_factory=EksConfig)
     ecs: EcsConfig = field(default_factory=EcsConfig)
 
@@ -166,6 +174,7 @@ def default_stages(account: str = DEFAULT_ACCOUNT) -> tuple[StageConfig, ...]:
             region="us-west-2",
             network=NetworkConfig(cidr="10.10.0.0/16", availability_zones=_azs("us-west-2")[:2], nat_gateways=1),
             eks=EksConfig(endpoint_access="public-and-private"),
+            pairs=default_pairs("pilot"),
         ),
         StageConfig(
             name="canary",
@@ -173,6 +182,7 @@ def default_stages(account: str = DEFAULT_ACCOUNT) -> tuple[StageConfig, ...]:
             region="us-east-1",
             network=NetworkConfig(cidr="10.20.0.0/16", availability_zones=_azs("us-east-1"), nat_gateways=1),
             eks=EksConfig(endpoint_access="private"),
+            pairs=default_pairs("canary"),
         ),
         StageConfig(
             name="production",
@@ -180,6 +190,7 @@ def default_stages(account: str = DEFAULT_ACCOUNT) -> tuple[StageConfig, ...]:
             region="us-east-1",
             network=NetworkConfig(cidr="10.30.0.0/16", availability_zones=_azs("us-east-1"), nat_gateways=3),
             eks=EksConfig(endpoint_access="private"),
+            pairs=default_pairs("production"),
         ),
     )
 
@@ -220,6 +231,7 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
                 account=str(context.get(key + "account", account)),
                 region=region,
                 network=network,
+                pairs=apply_pair_overrides(base.name, base.pairs, context),
             )
         )
     return AppConfig(stages=tuple(stages))

@@ -15,6 +15,8 @@ from constructs import Construct
 
 from constructs_br import tags
 from constructs_br.compliance.nag import acknowledge
+from constructs_br.eks import BlueGreenNodeGroupPair, VpcCniPodIdentity, select_slot_image, slots_present
+from constructs_br.images import ImageSpec, resolve_image
 from constructs_br.images.lockfile import Lockfile
 from constructs_br.logs import FleetKey, encrypted_log_group
 from stacks.config import StageConfig
@@ -145,6 +147,43 @@ class PlatformStack(Stack):
                 "private-only, enforced by stage config validation.",
             )
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
+        self.node_groups = self._add_node_groups(stage, lockfile)
+
+    def _add_node_groups(self, stage: StageConfig, lockfile: Lockfile) -> dict[str, BlueGreenNodeGroupPair]:
+        """The VPC CNI on Pod Identity, then every blue/green node-group pair of the stage (issue 5)."""
+        if not stage.pairs:
+            return {}
+        VpcCniPodIdentity(self, "VpcCni", cluster=self.cluster)
+        pairs = {}
+        for pair in stage.pairs:
+            spec = pair.spec
+            image = resolve_image(
+                ImageSpec(variant=spec.variant, arch=spec.arch),
+                region=stage.region,
+                stage=stage.name,
+                lockfile=lockfile,
+            )
+            images = {
+                slot: select_slot_image(
+                    image, pair.image_version(slot), f"stages.{stage.name}.pairs.{pair.name}.{slot}_image_version"
+                )
+                for slot in slots_present(pair.phase)
+            }
+            pairs[pair.name] = BlueGreenNodeGroupPair(
+                self,
+                pair.construct_id,
+                cluster=self.cluster,
+                spec=spec,
+                phase=pair.phase,
+                images=images,
+                cluster_version=stage.eks.kubernetes_version,
+                fleet=pair.name,
+                stage=stage.name,
+                service_ipv4_cidr=stage.eks.service_ipv4_cidr,
+                stage_settings=pair.stage_settings,
+                volume_key=self.key.key,
+            )
+        return pairs
 
     @property
     def availability_zones(self) -> list[str]:

@@ -75,7 +75,7 @@ class BottlerocketNodeGroup(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        cluster: eks.ICluster,
+        cluster: eks.ICluster | eks.Cluster,
         spec: NodeGroupSpec,
         image: ResolvedImage,
         cluster_version: str | None,
@@ -230,14 +230,14 @@ class BottlerocketNodeGroup(Construct):
         return self.resource.attr_nodegroup_name
 
 
-def _cluster_vpc(cluster: eks.ICluster) -> ec2.IVpc | None:
+def _cluster_vpc(cluster: eks.ICluster | eks.Cluster) -> ec2.IVpc | None:
     try:
         return cluster.vpc
     except Exception:  # imported cluster without vpc
         return None
 
 
-def _has_attr(cluster: eks.ICluster, attr: str) -> bool:
+def _has_attr(cluster: eks.ICluster | eks.Cluster, attr: str) -> bool:
     try:
         return bool(getattr(cluster, attr))
     except Exception:

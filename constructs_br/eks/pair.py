@@ -45,7 +45,7 @@ class BlueGreenNodeGroupPair(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        cluster: eks.ICluster,
+        cluster: eks.ICluster | eks.Cluster,
         spec: NodeGroupSpec,
         phase: Phase | str,
         images: Mapping[str, ResolvedImage],

@@ -18,7 +18,7 @@ from constructs_br.compliance.nag import acknowledge
 class VpcCniPodIdentity(Construct):
     """Children: ``Role`` (the CNI's), ``Agent`` (only for an imported cluster), ``VpcCni`` (the add-on)."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.ICluster) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.ICluster | eks.Cluster) -> None:
         super().__init__(scope, construct_id)
         self.role = iam.Role(
             self,
@@ -35,7 +35,7 @@ class VpcCniPodIdentity(Construct):
         )
         agent = cluster.eks_pod_identity_agent if isinstance(cluster, eks.Cluster) else None
         if agent is None:
-            agent = eks.Addon(self, "Agent", cluster=cluster, addon_name="eks-pod-identity-agent")
+            agent = eks.Addon(self, "Agent", cluster=cluster, addon_name="eks-pod-identity-agent")  # type: ignore[arg-type]
         self.addon = eks.CfnAddon(
             self,
             "VpcCni",

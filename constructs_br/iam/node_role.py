@@ -62,8 +62,13 @@ class EksNodeRole(Construct):
         )
         acknowledge(
             self.policy,
-            "AwsSolutions-IAM5",
-            "Wildcards remain only where AWS offers no resource scoping: EC2 Describe calls, ECR authorization "
-            "tokens, Pod Identity credentials, the SSM agent's instance-scoped messaging APIs, and ECR pulls from "
-            "AWS-owned add-on registries in other accounts.",
+            "AwsSolutions-IAM5[Resource::*]",
+            "Resource star remains only where AWS offers no resource scoping: EC2 Describe calls, ECR "
+            "authorization tokens, Pod Identity credentials and the SSM agent's instance-scoped messaging APIs.",
+        )
+        acknowledge(
+            self.policy,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:*:*:repository/*]",
+            "Nodes pull EKS add-on images (VPC CNI, kube-proxy, CoreDNS) from AWS-owned registries in other "
+            "accounts and regions, so pulls are scoped to ECR repositories rather than to one account.",
         )
