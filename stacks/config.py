@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from constructs_br.errors import ConfigError, Problems
+from stacks.capacity_config import CapacityConfig
 from stacks.nodegroup_config import (
     PairConfig,
     apply_pair_overrides,
@@ -91,6 +92,7 @@ class StageConfig:
     """EKS node-group pairs (issue 5): see stacks/nodegroup_config.py."""
     eks: EksConfig = field(default_factory=EksConfig)
     ecs: EcsConfig = field(default_factory=EcsConfig)
+    capacity: CapacityConfig = field(default_factory=CapacityConfig)
 
     @property
     def title(self) -> str:
