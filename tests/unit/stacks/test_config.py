@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from constructs_br.errors import ConfigError
+from constructs_br.images.lockfile import MissingPinError
 from stacks.config import STAGES, ImportedVpc, load_config
 from tests.conftest import synth_with
 
@@ -91,14 +92,14 @@ def test_unknown_stage_is_a_named_error() -> None:
 
 
 def test_region_override_reaches_the_template(tmp_path: Path) -> None:
-    templates = synth_with({"br:pilot:region": "eu-central-1"}, tmp_path)
+    templates = synth_with({"br:pilot:region": "eu-west-1"}, tmp_path)
     subnets = [
         r["Properties"]["AvailabilityZone"]
         for r in templates["BrPilot"]["Resources"].values()
         if r["Type"] == "AWS::EC2::Subnet"
     ]
     assert subnets
-    assert all(az.startswith("eu-central-1") for az in subnets)
+    assert all(az.startswith("eu-west-1") for az in subnets)
 
 
 def test_imported_vpc_creates_no_network_and_no_custom_resource(tmp_path: Path) -> None:
@@ -112,3 +113,11 @@ def test_imported_vpc_creates_no_network_and_no_custom_resource(tmp_path: Path) 
     ecs_types = {r["Type"] for r in templates["BrPilotEcs"]["Resources"].values()}
     assert "AWS::ECS::Cluster" in ecs_types
     assert "Fn::ImportValue" not in str(templates["BrPilotEcs"])
+
+
+def test_a_region_without_pins_fails_synth_with_the_refresh_command(tmp_path: Path) -> None:
+    with pytest.raises(MissingPinError) as exc:
+        synth_with({"br:pilot:region": "eu-central-1"}, tmp_path)
+    message = str(exc.value)
+    assert "eu-central-1" in message
+    assert "brctl pins refresh --region eu-central-1 --variant" in message

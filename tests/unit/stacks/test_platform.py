@@ -24,8 +24,10 @@ def test_eks_cluster_is_native_encrypted_and_logs_everything(stack: str, templat
     customs = {r["Type"] for r in template["Resources"].values() if r["Type"].startswith("Custom::")}
     assert customs == {"Custom::VpcRestrictDefaultSG"}
     assert len(_of_type(template, "AWS::Lambda::Function")) == 1
-    # No node group created implicitly (default capacity 0).
-    assert _of_type(template, "AWS::EKS::Nodegroup") == []
+    # No node group created implicitly (default capacity 0): every node group is one of our tagged slots.
+    nodegroups = _of_type(template, "AWS::EKS::Nodegroup")
+    assert nodegroups
+    assert all(ng["Properties"]["Tags"]["constructs-br:slot"] in ("blue", "green") for ng in nodegroups)
     (key,) = _of_type(template, "AWS::KMS::Key")
     assert key["Properties"]["EnableKeyRotation"] is True
 
