@@ -20,3 +20,7 @@ REGISTRY.append(userdata.register)
 from constructs_br.cli import drift, pins  # noqa: E402
 
 REGISTRY.extend([pins.register, drift.register])
+
+from constructs_br.cli import cutover  # noqa: E402
+
+REGISTRY.append(cutover.register)
