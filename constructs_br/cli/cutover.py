@@ -315,15 +315,16 @@ def cmd_next(args: argparse.Namespace) -> int:
     region, gates, err = _evaluate(args)
     reasons: list[str] = [err] if err else []
     current: Phase | None = None
-    if err is None:
+    reasons.extend(f"{g.slot} ({g.nodegroup}): {r}" for g in gates for r in g.reasons)
+    if not reasons or args.phase:
         current = _current_phase(args, gates)
         present = sorted({g.slot for g in gates})
-        if present != sorted(slots_present(current)):
-            reasons.append(
+        if gates and present != sorted(slots_present(current)):
+            reasons.insert(
+                0,
                 f"phase {current} expects slot(s) {', '.join(slots_present(current))}, "
-                f"found {', '.join(present)}: deploy the current phase first"
+                f"found {', '.join(present)}: deploy the current phase first",
             )
-        reasons.extend(f"{g.slot} ({g.nodegroup}): {r}" for g in gates for r in g.reasons)
     if reasons:
         if args.json:
             _output.emit_json(
