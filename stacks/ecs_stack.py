@@ -6,33 +6,26 @@ custom resource, so it deploys on its own — node capacity changes far more oft
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Environment, Stack, Tags
+from aws_cdk import CfnOutput
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
-from constructs_br import tags
 from constructs_br.ecs import BlueGreenEcsCapacity, ClusterCapacityProviders
 from constructs_br.images.lockfile import Lockfile
 from stacks.config import StageConfig
+from stacks.stage_stack import StageStack
 
 
-class EcsStack(Stack):
+class EcsStack(StageStack):
     """ECS cluster (Container Insights on) for one stage; Bottlerocket capacity providers join it."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, stage: StageConfig, vpc: ec2.IVpc, lockfile: Lockfile
     ) -> None:
         super().__init__(
-            scope,
-            construct_id,
-            env=Environment(account=stage.account, region=stage.region),
-            description=f"constructs_br {stage.name}: ECS cluster and Bottlerocket capacity",
-            termination_protection=stage.name == "production",
+            scope, construct_id, stage=stage, lockfile=lockfile, description="ECS cluster and Bottlerocket capacity"
         )
-        self.stage = stage
-        self.lockfile = lockfile
-        Tags.of(self).add(tags.STAGE, stage.name)
         self.cluster = ecs.Cluster(
             self,
             "Cluster",
@@ -63,11 +56,6 @@ class EcsStack(Stack):
             items=[item for pair in self.capacity.values() for item in pair.strategy],
         )
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
-
-    @property
-    def availability_zones(self) -> list[str]:
-        """The stage's AZs from config: no ``availability-zones`` context lookup, so synth stays offline."""
-        return list(self.stage.network.availability_zones)
 
 
 def _pascal(name: str) -> str:

@@ -7,19 +7,19 @@ Logical IDs below are API: renaming a construct replaces live infrastructure.
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Environment, Stack, Tags
+from aws_cdk import CfnOutput, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_br import tags
 from constructs_br.compliance.nag import acknowledge
 from constructs_br.eks import BlueGreenNodeGroupPair, VpcCniPodIdentity, select_slot_image, slots_present
 from constructs_br.images import ImageSpec, resolve_image
 from constructs_br.images.lockfile import Lockfile
 from constructs_br.logs import FleetKey, encrypted_log_group
 from stacks.config import StageConfig
+from stacks.stage_stack import StageStack
 
 _K8S_VERSIONS = {
     "1.30": eks.KubernetesVersion.V1_30,
@@ -92,20 +92,17 @@ def stage_vpc(scope: Construct, stage: StageConfig, key: FleetKey) -> ec2.IVpc:
     return vpc
 
 
-class PlatformStack(Stack):
+class PlatformStack(StageStack):
     """VPC + KMS + EKS control plane for one stage."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, lockfile: Lockfile) -> None:
         super().__init__(
             scope,
             construct_id,
-            env=Environment(account=stage.account, region=stage.region),
-            description=f"constructs_br {stage.name}: network and EKS control plane on Bottlerocket",
-            termination_protection=stage.name == "production",
+            stage=stage,
+            lockfile=lockfile,
+            description="network and EKS control plane on Bottlerocket",
         )
-        self.stage = stage
-        self.lockfile = lockfile
-        Tags.of(self).add(tags.STAGE, stage.name)
 
         self.key = FleetKey(self, "Key", description=f"constructs_br {stage.name}: EKS secrets, logs, node volumes")
         self.vpc = stage_vpc(self, stage, self.key)
@@ -184,8 +181,3 @@ class PlatformStack(Stack):
                 volume_key=self.key.key,
             )
         return pairs
-
-    @property
-    def availability_zones(self) -> list[str]:
-        """The stage's AZs from config: no ``availability-zones`` context lookup, so synth stays offline."""
-        return list(self.stage.network.availability_zones)

@@ -1,0 +1,34 @@
+"""What every stage stack shares: its environment, the stage tag, termination protection in production,
+and AZs from config (so synth needs no ``availability-zones`` context lookup)."""
+
+from __future__ import annotations
+
+from aws_cdk import Environment, Stack, Tags
+from constructs import Construct
+
+from constructs_br import tags
+from constructs_br.images.lockfile import Lockfile
+from stacks.config import StageConfig
+
+
+class StageStack(Stack):
+    """Base of the platform and ECS stacks of one stage."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, stage: StageConfig, lockfile: Lockfile, description: str
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=Environment(account=stage.account, region=stage.region),
+            description=f"constructs_br {stage.name}: {description}",
+            termination_protection=stage.name == "production",
+        )
+        self.stage = stage
+        self.lockfile = lockfile
+        Tags.of(self).add(tags.STAGE, stage.name)
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The stage's AZs from config: no ``availability-zones`` context lookup, so synth stays offline."""
+        return list(self.stage.network.availability_zones)
