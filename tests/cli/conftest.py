@@ -18,8 +18,9 @@ from __future__ import annotations
 import logging
 import os
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -241,3 +242,25 @@ def moto(moto_server: str) -> Moto:
     """A clean moto server (reset before the test)."""
     reset(moto_server)
     return Moto(moto_server)
+
+
+Run = Callable[..., tuple[int, str, str]]
+"""``brctl(*argv) -> (exit code, stdout, stderr)``, run in-process."""
+
+
+@pytest.fixture
+def lockfile(tmp_path: Path) -> Path:
+    return tmp_path / "bottlerocket.lock.json"
+
+
+@pytest.fixture
+def brctl(capsys: pytest.CaptureFixture[str], lockfile: Path) -> Run:
+    """Run brctl in-process with ``--lockfile`` pointing at the test's own lockfile."""
+    from constructs_br.cli.main import main
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main([*argv, "--lockfile", str(lockfile)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

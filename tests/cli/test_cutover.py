@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from constructs_br import tags
-from constructs_br.cli.main import main
-from tests.cli.conftest import REGIONS, Moto
+from tests.cli.conftest import REGIONS, Moto, Run
 
 WEST = REGIONS[0]
 V1 = "1.50.0-abcdef12"
@@ -19,23 +16,6 @@ V2 = "1.51.0-0123abcd"
 VARIANT = "aws-k8s-1.33"
 PAIR = "general"
 CLUSTER = "prod"
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def lockfile(tmp_path: Path) -> Path:
-    return tmp_path / "bottlerocket.lock.json"
-
-
-@pytest.fixture
-def brctl(capsys: pytest.CaptureFixture[str], lockfile: Path) -> Run:
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main([*argv, "--lockfile", str(lockfile)])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def cutover(brctl: Run, sub: str, *extra: str, pair: str = PAIR) -> tuple[int, str, str]:

@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from constructs_br import tags
-from constructs_br.cli.main import main
-from tests.cli.conftest import REGIONS, Moto
+from tests.cli.conftest import REGIONS, Moto, Run
 
 WEST, EU = REGIONS
 V1 = "1.50.0-abcdef12"
 V2 = "1.51.0-0123abcd"
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def lockfile(tmp_path: Path) -> Path:
-    return tmp_path / "bottlerocket.lock.json"
-
-
-@pytest.fixture
-def brctl(capsys: pytest.CaptureFixture[str], lockfile: Path) -> Run:
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main([*argv, "--lockfile", str(lockfile)])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def pin(brctl: Run, variant: str, arch: str, region: str = WEST) -> None:
