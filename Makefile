@@ -47,9 +47,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# Two workers (the machine has 2 cores); work stealing balances the slow moto and CDK CLI tests.
+# Update snapshots serially: `.venv/bin/pytest tests/stacks --snapshot-update` (no -n).
 test: lint typecheck
 	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
-		$(BIN)/pytest
+		$(BIN)/pytest -n 2 --dist worksteal
 
 clean:
 	rm -rf cdk.out .mypy_cache .ruff_cache .hypothesis
