@@ -166,6 +166,26 @@ def launch_template_image(region: str, template_id: str | None, template_name: s
     return str(image) if image else None
 
 
+# --- Auto Scaling ------------------------------------------------------------------------------------------------
+def asg_ready_count(region: str, asg: str) -> int | None:
+    """Instances ``InService`` and ``Healthy`` in Auto Scaling group ``asg``; ``None`` when the group does not exist."""
+    client = _client("autoscaling", region)
+    resp = _call(
+        region,
+        f"autoscaling:DescribeAutoScalingGroups {asg}",
+        client.describe_auto_scaling_groups,
+        AutoScalingGroupNames=[asg],
+    )
+    groups = resp.get("AutoScalingGroups", [])
+    if not groups:
+        return None
+    return sum(
+        1
+        for i in groups[0].get("Instances", [])
+        if i.get("LifecycleState") == "InService" and i.get("HealthStatus") == "Healthy"
+    )
+
+
 # --- EKS ---------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class NodegroupInfo:
@@ -178,6 +198,13 @@ class NodegroupInfo:
     launch_template_name: str | None
     launch_template_version: str | None
     tags: dict[str, str]
+    status: str = ""
+    health_issues: tuple[str, ...] = ()
+    """``health.issues`` as ``"<code>: <message>"``."""
+    desired_size: int = 0
+    """``scalingConfig.desiredSize``."""
+    autoscaling_groups: tuple[str, ...] = ()
+    """``resources.autoScalingGroups[*].name``, in EKS's order."""
 
 
 def list_nodegroups(region: str, cluster: str) -> list[NodegroupInfo]:
@@ -213,6 +240,15 @@ def list_nodegroups(region: str, cluster: str) -> list[NodegroupInfo]:
                 launch_template_name=cast(str | None, lt.get("name")),
                 launch_template_version=cast(str | None, lt.get("version")),
                 tags={str(k): str(v) for k, v in (ng.get("tags") or {}).items()},
+                status=str(ng.get("status", "")),
+                health_issues=tuple(
+                    f"{i.get('code', '?')}: {i.get('message', '')}".strip()
+                    for i in (ng.get("health") or {}).get("issues") or []
+                ),
+                desired_size=int((ng.get("scalingConfig") or {}).get("desiredSize") or 0),
+                autoscaling_groups=tuple(
+                    str(g["name"]) for g in (ng.get("resources") or {}).get("autoScalingGroups") or [] if g.get("name")
+                ),
             )
         )
     return out

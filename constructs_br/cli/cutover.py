@@ -58,104 +58,31 @@ class SlotGate:
         return {**asdict(self), "ok": self.ok}
 
 
-@dataclass(frozen=True, slots=True)
-class _Nodegroup:
-    name: str
-    status: str
-    health_issues: list[str]
-    desired: int
-    asg: str | None
-    ami_type: str
-    release_version: str
-    launch_template_id: str | None
-    launch_template_name: str | None
-    launch_template_version: str | None
-    tags: dict[str, str]
-
-
-# --- AWS reads (the typed wrappers in _aws do not carry status/health/scaling/ASG) ----------------------------------
-def _pair_nodegroups(region: str, cluster: str, pair: str) -> list[_Nodegroup]:
-    eks = _aws._client("eks", region)
-    names: list[str] = []
-    kwargs: dict[str, Any] = {"clusterName": cluster}
-    while True:
-        resp = _aws._call(region, f"eks:ListNodegroups {cluster}", eks.list_nodegroups, **kwargs)
-        names.extend(str(n) for n in resp.get("nodegroups", []))
-        if not resp.get("nextToken"):
-            break
-        kwargs["nextToken"] = resp["nextToken"]
-    out: list[_Nodegroup] = []
-    for name in sorted(names):
-        ng = _aws._call(
-            region,
-            f"eks:DescribeNodegroup {cluster}/{name}",
-            eks.describe_nodegroup,
-            clusterName=cluster,
-            nodegroupName=name,
-        )["nodegroup"]
-        ng_tags = {str(k): str(v) for k, v in (ng.get("tags") or {}).items()}
-        if ng_tags.get(tags.FLEET) != pair:
-            continue
-        asgs = (ng.get("resources") or {}).get("autoScalingGroups") or []
-        lt = ng.get("launchTemplate") or {}
-        out.append(
-            _Nodegroup(
-                name=name,
-                status=str(ng.get("status", "")),
-                health_issues=[
-                    f"{i.get('code', '?')}: {i.get('message', '')}".strip()
-                    for i in (ng.get("health") or {}).get("issues", [])
-                ],
-                desired=int((ng.get("scalingConfig") or {}).get("desiredSize", 0)),
-                asg=str(asgs[0]["name"]) if asgs else None,
-                ami_type=str(ng.get("amiType", "")),
-                release_version=str(ng.get("releaseVersion", "")),
-                launch_template_id=cast(str | None, lt.get("id")),
-                launch_template_name=cast(str | None, lt.get("name")),
-                launch_template_version=cast(str | None, lt.get("version")),
-                tags=ng_tags,
-            )
-        )
-    return out
-
-
-def _ready_instances(region: str, asg: str) -> int | None:
-    """Instances ``InService`` and ``Healthy`` in ``asg``; ``None`` when the group does not exist."""
-    client = _aws._client("autoscaling", region)
-    resp = _aws._call(
-        region,
-        f"autoscaling:DescribeAutoScalingGroups {asg}",
-        client.describe_auto_scaling_groups,
-        AutoScalingGroupNames=[asg],
-    )
-    groups = resp.get("AutoScalingGroups", [])
-    if not groups:
-        return None
-    return sum(
-        1
-        for i in groups[0].get("Instances", [])
-        if i.get("LifecycleState") == "InService" and i.get("HealthStatus") == "Healthy"
-    )
+# --- AWS reads (public typed wrappers in _aws only) ------------------------------------------------------------------
+def _pair_nodegroups(region: str, cluster: str, pair: str) -> list[_aws.NodegroupInfo]:
+    """The node groups of ``cluster`` tagged ``constructs-br:fleet`` = ``pair``, by name."""
+    return [ng for ng in _aws.list_nodegroups(region, cluster) if ng.tags.get(tags.FLEET) == pair]
 
 
 # --- the gate ------------------------------------------------------------------------------------------------------
-def _expected_version(ng: _Nodegroup, pin: Pin | None) -> str | None:
+def _expected_version(ng: _aws.NodegroupInfo, pin: Pin | None) -> str | None:
     tagged = ng.tags.get(tags.IMAGE_VERSION)
     if tagged and tagged != FLOATING:
         return tagged
     return pin.image_version if pin else None
 
 
-def _gate(region: str, ng: _Nodegroup, lock: Lockfile) -> SlotGate:
+def _gate(region: str, ng: _aws.NodegroupInfo, lock: Lockfile) -> SlotGate:
     variant = ng.tags.get(tags.VARIANT)
+    asg = ng.autoscaling_groups[0] if ng.autoscaling_groups else None
     gate = SlotGate(
         slot=ng.tags.get(tags.SLOT, "?"),
         nodegroup=ng.name,
         status=ng.status,
-        health_issues=ng.health_issues,
-        desired=ng.desired,
+        health_issues=list(ng.health_issues),
+        desired=ng.desired_size,
         ready=None,
-        asg=ng.asg,
+        asg=asg,
         ami_type=ng.ami_type,
         variant=variant,
         arch=None,
@@ -169,19 +96,19 @@ def _gate(region: str, ng: _Nodegroup, lock: Lockfile) -> SlotGate:
         gate.reasons.append(f"status {ng.status}, expected ACTIVE")
     if ng.health_issues:
         gate.reasons.append("health issues: " + "; ".join(ng.health_issues))
-    if ng.asg is None:
+    if asg is None:
         gate.reasons.append("no Auto Scaling group reported")
     else:
-        gate.ready = _ready_instances(region, ng.asg)
+        gate.ready = _aws.asg_ready_count(region, asg)
         if gate.ready is None:
-            gate.reasons.append(f"ASG not found: {ng.asg}")
-        elif gate.ready < ng.desired:
-            gate.reasons.append(f"{gate.ready}/{ng.desired} desired nodes ready (InService and Healthy)")
+            gate.reasons.append(f"ASG not found: {asg}")
+        elif gate.ready < ng.desired_size:
+            gate.reasons.append(f"{gate.ready}/{ng.desired_size} desired nodes ready (InService and Healthy)")
     _image_gate(region, ng, lock, gate)
     return gate
 
 
-def _image_gate(region: str, ng: _Nodegroup, lock: Lockfile, gate: SlotGate) -> None:
+def _image_gate(region: str, ng: _aws.NodegroupInfo, lock: Lockfile, gate: SlotGate) -> None:
     variant = gate.variant
     if not variant:
         gate.reasons.append(f"tag {tags.VARIANT} missing: cannot find the pin")
