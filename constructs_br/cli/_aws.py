@@ -1,8 +1,10 @@
 """The only place ``brctl`` talks to boto3: a session helper plus small typed wrappers around the calls we make.
 
-Configuration is the standard AWS environment, which boto3 honours natively: ``AWS_PROFILE``, ``AWS_REGION`` /
+Configuration is the standard AWS environment, which boto3 honours natively: ``AWS_PROFILE``,
 ``AWS_DEFAULT_REGION``, credentials, and ``AWS_ENDPOINT_URL`` (or ``AWS_ENDPOINT_URL_<SERVICE>``, e.g. a moto server
-in tests; botocore >= 1.31 resolves these itself, so nothing here passes ``endpoint_url``).
+in tests; botocore >= 1.31 resolves these itself, so nothing here passes ``endpoint_url``). ``AWS_REGION``, which
+botocore does not read for the session region, is honoured by :func:`default_region` (before ``AWS_DEFAULT_REGION``,
+as in the AWS CLI).
 
 Every wrapper returns plain typed data and raises :class:`AwsError` (never a botocore exception), so command modules
 stay strict-typed and can report failures with region and call named.
@@ -32,7 +34,11 @@ def session(region: str | None = None, profile: str | None = None) -> boto3.Sess
 
 
 def default_region() -> str | None:
-    """The region the environment / profile configures, if any."""
+    """The region the environment / profile configures, if any: ``AWS_REGION``, else ``AWS_DEFAULT_REGION``, else the
+    profile's ``region``."""
+    env = os.environ.get("AWS_REGION", "").strip()
+    if env:
+        return env
     try:
         name = session().region_name
     except BotoCoreError:

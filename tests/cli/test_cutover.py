@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -18,8 +19,10 @@ PAIR = "general"
 CLUSTER = "prod"
 
 
-def cutover(brctl: Run, sub: str, *extra: str, pair: str = PAIR) -> tuple[int, str, str]:
-    return brctl("cutover", sub, "--cluster", CLUSTER, "--pair", pair, "--region", WEST, *extra)
+def cutover(brctl: Run, sub: str, *extra: str, pair: str = PAIR, region: str | None = WEST) -> tuple[int, str, str]:
+    """``brctl cutover SUB`` for the test cluster and pair; ``region=None`` leaves ``--region`` out."""
+    region_args = ("--region", region) if region else ()
+    return brctl("cutover", sub, "--cluster", CLUSTER, "--pair", pair, *region_args, *extra)
 
 
 def pin(moto: Moto, brctl: Run, version: str) -> str:
@@ -54,17 +57,30 @@ def nodegroup(
     tagged_version: str | None = None,
     asg_ready: int | None = 2,
     pair: str = PAIR,
+    custom_image: str | None = None,
 ) -> str:
     """A Bottlerocket managed node group of ``pair`` (desired 2) and, with ``asg_ready``, the ASG EKS reports for
-    it with that many InService instances (moto's EKS names an ASG it does not create)."""
+    it with that many InService instances (moto's EKS names an ASG it does not create).
+
+    ``custom_image``: a ``CUSTOM`` AMI node group instead, whose launch template (version 1) sets that ``ImageId``."""
     name = f"{pair}-{slot}"
+    if custom_image is None:
+        image_kwargs: dict[str, Any] = {"amiType": "BOTTLEROCKET_x86_64", "releaseVersion": release}
+    else:
+        lt = (
+            c["moto"]
+            .client("ec2", WEST)
+            .create_launch_template(LaunchTemplateName=f"lt-{name}", LaunchTemplateData={"ImageId": custom_image})[
+                "LaunchTemplate"
+            ]
+        )
+        image_kwargs = {"amiType": "CUSTOM", "launchTemplate": {"id": lt["LaunchTemplateId"], "version": "1"}}
     ng = c["eks"].create_nodegroup(
         clusterName=CLUSTER,
         nodegroupName=name,
         nodeRole="arn:aws:iam::123456789012:role/node",
         subnets=[c["subnet"]],
-        amiType="BOTTLEROCKET_x86_64",
-        releaseVersion=release,
+        **image_kwargs,
         scalingConfig={"minSize": 1, "desiredSize": 2, "maxSize": 4},
         tags={
             tags.FLEET: pair,
@@ -244,3 +260,107 @@ def test_next_nothing_to_advance(cluster: dict[str, Any], moto: Moto, brctl: Run
     assert code == 0
     assert "nothing to advance" in out
     assert "cdk deploy" not in out
+
+
+# --- custom AMI (launch template ImageId is the pin) -----------------------------------------------------------------
+def test_custom_ami_launch_template_image_is_pin_ok(cluster: dict[str, Any], moto: Moto, brctl: Run) -> None:
+    image = pin(moto, brctl, V1)
+    nodegroup(cluster, "blue", V1, image_id=image, custom_image=image)
+
+    code, out, err = cutover(brctl, "status", "--json")
+
+    assert code == 0, (out, err)
+    (g,) = json.loads(out)["nodegroups"]
+    assert (g["ami_type"], g["arch"], g["actual"], g["expected"]) == ("CUSTOM", "x86_64", image, image)
+    assert (g["expected_version"], g["lockfile_pin"], g["ok"], g["reasons"]) == (V1, V1, True, [])
+
+    code, out, _ = cutover(brctl, "status")
+    assert code == 0
+    assert "OK" in out
+    assert "FAIL" not in out
+
+
+def test_custom_ami_other_image_fails_naming_expected_and_actual(
+    cluster: dict[str, Any], moto: Moto, brctl: Run
+) -> None:
+    pinned = pin(moto, brctl, V1)
+    other = moto.seed_bottlerocket_release(WEST, VARIANT, "x86_64", V2, latest=False)  # published, not pinned
+    nodegroup(cluster, "blue", V1, image_id=pinned, custom_image=other)
+
+    code, out, _ = cutover(brctl, "status", "--json")
+
+    assert code == 1
+    (g,) = json.loads(out)["nodegroups"]
+    assert (g["actual"], g["expected"], g["ok"]) == (other, pinned, False)
+    assert g["reasons"] == [f"image {other}, expected {pinned} ({V1})"]
+
+    code, out, err = cutover(brctl, "status")
+    assert code == 1
+    assert f"FAIL: image {other}, expected {pinned}" in out  # the table may fold the rest of the cell
+
+    code, out, err = cutover(brctl, "next", "--stage", "pilot")
+    assert code == 1
+    assert "gate failed; not advancing" in err
+    assert f"blue (general-blue): image {other}, expected {pinned} ({V1})" in err
+    assert "cdk deploy" not in out + err
+
+
+def test_custom_ami_previous_pin_ok_while_tagged(cluster: dict[str, Any], moto: Moto, brctl: Run) -> None:
+    # The live slot is pinned (image-version tag) to what is now the lockfile's previous pin: its image is expected.
+    old = pin(moto, brctl, V1)
+    pin(moto, brctl, V2)
+    nodegroup(cluster, "blue", V1, image_id=old, custom_image=old)
+
+    code, out, err = cutover(brctl, "status", "--json")
+
+    assert code == 0, (out, err)
+    (g,) = json.loads(out)["nodegroups"]
+    assert (g["actual"], g["expected"], g["expected_version"], g["lockfile_pin"]) == (old, old, V1, V2)
+
+
+# --- region from the environment ---------------------------------------------------------------------------------
+def test_region_from_aws_region(
+    cluster: dict[str, Any], moto: Moto, brctl: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = pin(moto, brctl, V1)
+    nodegroup(cluster, "blue", V1, image_id=image)
+    monkeypatch.setenv("AWS_REGION", WEST)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGIONS[1])  # AWS_REGION wins, as in the AWS CLI
+
+    code, out, err = cutover(brctl, "status", "--json", region=None)
+
+    assert code == 0, (out, err)
+    doc = json.loads(out)
+    assert (doc["region"], doc["ok"]) == (WEST, True)
+    (g,) = doc["nodegroups"]
+    assert g["nodegroup"] == "general-blue"
+
+
+def test_region_from_aws_region_only(
+    cluster: dict[str, Any], moto: Moto, brctl: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = pin(moto, brctl, V1)
+    nodegroup(cluster, "blue", V1, image_id=image)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_REGION", WEST)
+
+    code, out, err = cutover(brctl, "next", "--stage", "pilot", region=None)
+
+    assert code == 0, (out, err)
+    assert "nothing to advance" in out
+
+
+@pytest.mark.parametrize("sub", ["status", "next"])
+def test_no_region_anywhere_is_usage_error(sub: str, brctl: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)  # no profile region either
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    extra = ("--stage", "pilot") if sub == "next" else ()
+
+    code, out, err = cutover(brctl, sub, *extra, region=None)
+
+    assert code == 2
+    assert out == ""
+    assert "--region" in err
+    assert "pass --region or set AWS_REGION" in err
