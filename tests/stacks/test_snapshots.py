@@ -1,7 +1,8 @@
 """Snapshot of every stack's template, plus a small {logical_id: type} map that shows replacements in review.
 
 A changed snapshot must be read, not regenerated blindly: a changed logical ID replaces live resources,
-a changed user data or AMI rolls nodes. Update with ``.venv/bin/pytest tests/stacks --snapshot-update`` (serially: no ``-n``).
+a changed user data or AMI rolls nodes. Update serially (no ``-n``):
+``.venv/bin/pytest tests/stacks --snapshot-update``.
 """
 
 from __future__ import annotations
