@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from constructs_br.errors import ConfigError, Problems
-from stacks.capacity_config import CapacityConfig
+from stacks.capacity_config import CapacityConfig, apply_capacity_overrides
 from stacks.nodegroup_config import (
     PairConfig,
     apply_pair_overrides,
@@ -234,6 +234,7 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
                 region=region,
                 network=network,
                 pairs=apply_pair_overrides(base.name, base.pairs, context),
+                capacity=apply_capacity_overrides(base.name, base.capacity, context),
             )
         )
     return AppConfig(stages=tuple(stages))

@@ -40,6 +40,7 @@ from constructs_br.ecs.spec import EcsCapacitySpec
 from constructs_br.iam.ecs_instance_role import EcsInstanceRole
 from constructs_br.images.lockfile import Lockfile
 from constructs_br.images.resolve import ResolvedImage, resolve_image
+from constructs_br.images.slot_pin import select_slot_image
 from constructs_br.nodes.image import image_id_value
 from constructs_br.nodes.launch_template import BottlerocketLaunchTemplate
 from constructs_br.settings.builders import ecs_user_data
@@ -51,7 +52,8 @@ _PLACEHOLDER_LOGICAL_ID = "AutoScalingGroupPlaceholder"
 class EcsCapacity(Construct):
     """Bottlerocket container instances for ``cluster``, behind one ECS capacity provider.
 
-    - image: resolved from ``spec.image`` for the stack's region (pinned from ``lockfile`` by default);
+    - image: resolved from ``spec.image`` for the stack's region (pinned from ``lockfile`` by default; the
+      lockfile's previous pin when ``spec.image_version`` names it);
     - user data: Bottlerocket TOML from :func:`~constructs_br.settings.ecs_user_data`: ``settings.ecs`` (cluster,
       spot draining on, privileged containers off, log level, image pull behaviour), admin container off, control
       container on, and ``settings.cloudformation`` so each node signals its ASG when it has booted;
@@ -83,7 +85,11 @@ class EcsCapacity(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.spec = spec
-        self.image: ResolvedImage = resolve_image(spec.image, region=stack.region, stage=stage, lockfile=lockfile)
+        self.image: ResolvedImage = select_slot_image(
+            resolve_image(spec.image, region=stack.region, stage=stage, lockfile=lockfile),
+            spec.image_version,
+            f"capacity.{fleet}.{slot}.image_version",
+        )
         variant = self.image.variant.name
         settings_layer = Settings(ecs=EcsSettings(loglevel=spec.loglevel, image_pull_behavior=spec.image_pull_behavior))
 

@@ -22,7 +22,8 @@ from typing import Any
 from constructs_br.ecs.instance_types import has_nvidia_gpu, instance_arch
 from constructs_br.errors import ConfigError, Problem, Problems
 from constructs_br.images.catalogue import get_variant
-from constructs_br.images.resolve import ImageSpec
+from constructs_br.images.resolve import ImageSpec, ResolutionMode
+from constructs_br.images.ssm import validate_image_version_full
 from constructs_br.nodes.launch_template import MetadataOptions, VolumeOptions
 from constructs_br.settings.model import Settings
 
@@ -40,6 +41,10 @@ class EcsCapacitySpec:
     capacity, 300 s instance warm-up, on-demand only, ECS agent log level ``info``, image pull ``default``;
     the image is pinned from the lockfile (``image.mode``). ``extra_settings`` is the escape hatch for other
     Bottlerocket settings (``settings.ecs.cluster`` may not be set there: it comes from the cluster).
+
+    ``image_version``: ``None`` (default) = the lockfile's current pin for the region; a full version
+    (``1.50.0-abcdef12``) = that image, which must be the lockfile's current or previous pin (checked when the
+    capacity is built: :func:`~constructs_br.images.slot_pin.select_slot_image`). Pinned mode only.
     """
 
     image: ImageSpec
@@ -57,6 +62,7 @@ class EcsCapacitySpec:
     signal_timeout_minutes: int = 15
     max_batch_size: int = 1
     extra_settings: Settings | Mapping[str, Any] | None = None
+    image_version: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "instance_types", tuple(self.instance_types))
@@ -140,6 +146,18 @@ class EcsCapacitySpec:
             p.add(f"{prefix}.image_pull_behavior", self.image_pull_behavior, " | ".join(IMAGE_PULL_BEHAVIORS))
         if not 1 <= self.signal_timeout_minutes <= 60:
             p.add(f"{prefix}.signal_timeout_minutes", self.signal_timeout_minutes, "1..60")
+        if self.image_version is not None:
+            try:
+                validate_image_version_full(self.image_version, f"{prefix}.image_version")
+            except ConfigError as exc:
+                p.extend(exc.problems)
+            if self.image.mode is not ResolutionMode.PINNED:
+                p.add(
+                    f"{prefix}.image_version",
+                    self.image_version,
+                    f"None unless image.mode is pinned (it is {self.image.mode})",
+                    "an explicit version is looked up in the lockfile",
+                )
         p.extend(self.volumes.problems(f"{prefix}.volumes").items)
         p.extend(self.metadata.problems(f"{prefix}.metadata").items)
         return p

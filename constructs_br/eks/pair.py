@@ -9,6 +9,9 @@ data are byte-identical, so it is never replaced or rolled.
 While both slots exist, the outgoing slot's node group depends on the incoming one: CloudFormation taints the old
 nodes only after the new node group is ``ACTIVE`` (its nodes joined), so schedulable capacity never drops below
 the live slot's minimum.
+
+In a two-slot phase, both slots on the same pinned image is a synth-time warning
+(``constructs-br:same-image-both-slots``): the cutover would change nothing and only double capacity.
 """
 
 from __future__ import annotations
@@ -16,17 +19,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from aws_cdk import Annotations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_br.eks.nodegroup import BottlerocketNodeGroup, node_security_group
-from constructs_br.eks.phases import Phase, slots_present, tainted_slot
+from constructs_br.eks.phases import Phase, incoming_slot, slots_present, tainted_slot
 from constructs_br.eks.spec import NodeGroupSpec, Taint, TaintEffect
 from constructs_br.errors import Problems
 from constructs_br.iam.node_role import EksNodeRole
 from constructs_br.images.resolve import ResolvedImage
+from constructs_br.images.slot_pin import SAME_IMAGE_WARNING, same_image_message, shared_image_version
 
 CUTOVER_TAINT_KEY = "constructs-br/cutover"
 """The taint on the outgoing slot: new pods avoid it, running pods stay until EKS drains the node group."""
@@ -98,3 +103,17 @@ class BlueGreenNodeGroupPair(Construct):
         if tainted is not None:
             incoming = next(s for s in self.slots if s != tainted)
             self.slots[tainted].resource.add_dependency(self.slots[incoming].resource)
+        _warn_if_same_image(self, fleet, self.phase, images)
+
+
+def _warn_if_same_image(pair: Construct, name: str, phase: Phase, images: Mapping[str, ResolvedImage]) -> None:
+    """Warn (the deploy is safe, only pointless) when both slots of a two-slot phase run the same pinned image."""
+    incoming, outgoing = incoming_slot(phase), tainted_slot(phase)
+    if incoming is None or outgoing is None:
+        return
+    version = shared_image_version(images[outgoing], images[incoming])
+    if version is not None:
+        message = same_image_message(
+            pair=name, phase=phase.value, version=version, outgoing=outgoing, incoming=incoming
+        )
+        Annotations.of(pair).add_warning_v2(SAME_IMAGE_WARNING, message)

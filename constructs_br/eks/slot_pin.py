@@ -1,62 +1,8 @@
-"""Each blue/green slot's own pin: the lockfile's current image, or its previous one, named by version.
+"""Re-export of :func:`constructs_br.images.slot_pin.select_slot_image` (moved there: ECS capacities use it too).
 
-The lockfile holds one pin per region/variant/arch plus ``previous`` (what the last refresh replaced). A slot says
-``image_version=None`` (follow the lockfile's current pin) or an explicit full version that must equal the
-current or the previous pin's. So after ``brctl pins refresh`` the live slot keeps running the old image
-(pinned by version, found as ``previous``) while the incoming slot takes the new current one.
-
->>> from constructs_br.images import Lockfile, Pin, ImageSpec, resolve_image
->>> p = lambda v, a: Pin(region="us-west-2", variant="aws-k8s-1.33", arch="x86_64", image_id=a, image_version=v,
-...     ssm_path="/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_id", resolved_at="2026-01-01T00:00:00Z")
->>> lock = Lockfile.empty().with_pin(p("1.49.0-11111111", "ami-00000000000000001"))
->>> lock = lock.with_pin(p("1.50.0-22222222", "ami-00000000000000002"))
->>> image = resolve_image(ImageSpec(variant="aws-k8s-1.33", arch="x86_64"), region="us-west-2", stage="pilot",
-...                       lockfile=lock)
->>> select_slot_image(image, "1.49.0-11111111").image_id
-'ami-00000000000000001'
->>> select_slot_image(image, "1.48.0-00000000")  # doctest: +ELLIPSIS
-Traceback (most recent call last):
-...
-constructs_br.errors.ConfigError: image_version: got '1.48.0-00000000'; allowed: the lockfile's current ...
+Kept so ``from constructs_br.eks.slot_pin import select_slot_image`` keeps working.
 """
 
-from __future__ import annotations
+from constructs_br.images.slot_pin import select_slot_image
 
-from dataclasses import replace
-
-from constructs_br.errors import ConfigError
-from constructs_br.images.lockfile import Pin
-from constructs_br.images.resolve import ResolutionMode, ResolvedImage
-
-
-def select_slot_image(image: ResolvedImage, image_version: str | None, field: str = "image_version") -> ResolvedImage:
-    """``image`` pinned to ``image_version`` (``None``: the current pin), validated against current/previous."""
-    if image_version is None:
-        return image
-    if image.mode is not ResolutionMode.PINNED or image.pin is None:
-        raise ConfigError(
-            field, image_version, "None unless the image mode is pinned", "an explicit slot version needs the lockfile"
-        )
-    current = image.pin
-    if image_version == current.image_version:
-        return image
-    prev = current.previous
-    if prev is not None and image_version == prev.image_version:
-        pin = Pin(
-            region=current.region,
-            variant=current.variant,
-            arch=current.arch,
-            image_id=prev.image_id,
-            image_version=prev.image_version,
-            ssm_path=prev.ssm_path,
-            resolved_at=prev.resolved_at,
-        )
-        return replace(image, pin=pin)
-    allowed = [current.image_version] + ([prev.image_version] if prev else [])
-    raise ConfigError(
-        field,
-        image_version,
-        f"the lockfile's current or previous pin for {current.region} {current.variant}/{current.arch}: "
-        + " | ".join(allowed),
-        "a slot can only run an image the lockfile records; refresh or roll back the lockfile first",
-    )
+__all__ = ["select_slot_image"]
