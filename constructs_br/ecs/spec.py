@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from constructs_br.ecs.instance_types import has_nvidia_gpu, instance_arch
 from constructs_br.errors import ConfigError, Problem, Problems
 from constructs_br.images.catalogue import get_variant
 from constructs_br.images.resolve import ImageSpec, ResolutionMode
 from constructs_br.images.ssm import validate_image_version_full
+from constructs_br.instance_types import has_nvidia_gpu, instance_arch
 from constructs_br.nodes.launch_template import MetadataOptions, VolumeOptions
 from constructs_br.settings.model import Settings
 

@@ -18,7 +18,7 @@ from constructs_br.eks.phases import (
 )
 from constructs_br.eks.pod_identity import VpcCniPodIdentity
 from constructs_br.eks.slot_pin import select_slot_image
-from constructs_br.eks.spec import NodeGroupSpec, Taint, TaintEffect, cluster_dns_ip, instance_arch, is_nvidia_gpu
+from constructs_br.eks.spec import NodeGroupSpec, Taint, TaintEffect, cluster_dns_ip
 
 __all__ = [
     "CUTOVER_TAINT_KEY",
@@ -32,8 +32,6 @@ __all__ = [
     "VpcCniPodIdentity",
     "cluster_dns_ip",
     "incoming_slot",
-    "instance_arch",
-    "is_nvidia_gpu",
     "live_slot",
     "next_phase",
     "node_security_group",

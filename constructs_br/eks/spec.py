@@ -20,16 +20,13 @@ from typing import Any, Literal
 
 from constructs_br.errors import ConfigError, Problem, Problems
 from constructs_br.images.catalogue import Arch, get_variant, parse_arch
+from constructs_br.instance_types import has_nvidia_gpu, instance_arch
 
 CapacityType = Literal["ON_DEMAND", "SPOT"]
 ImagePath = Literal["eks-managed", "custom-ami"]
 
-_INSTANCE_TYPE = re.compile(r"^(?P<family>(?P<cls>[a-z]+?)(?P<gen>\d+)(?P<attrs>[a-z-]*))\.(?P<size>[a-z0-9-]+)$")
 _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_NVIDIA_CLASSES = ("p", "g", "gr")
-_NOT_NVIDIA = ("g4ad",)  # AMD Radeon GPUs
-_GRAVITON_WITHOUT_G = ("a1",)  # first-generation Graviton
 RESERVED_LABEL_PREFIXES = ("eks.amazonaws.com/", "kubernetes.io/", "k8s.io/")
 
 
@@ -48,29 +45,6 @@ class Taint:
     key: str
     effect: TaintEffect | str
     value: str = ""
-
-
-def instance_family(instance_type: str) -> str | None:
-    """``m7g`` for ``m7g.large``; ``None`` if the name does not parse."""
-    m = _INSTANCE_TYPE.match(instance_type)
-    return m["family"] if m else None
-
-
-def instance_arch(instance_type: str) -> Arch | None:
-    """arm64 for Graviton families (a ``g`` among the attribute letters, e.g. ``m7g``, ``c6gn``, ``g5g``; and
-    ``a1``), x86_64 otherwise; ``None`` when the name does not parse."""
-    m = _INSTANCE_TYPE.match(instance_type)
-    if not m:
-        return None
-    if m["family"] in _GRAVITON_WITHOUT_G or "g" in m["attrs"]:
-        return Arch.ARM64
-    return Arch.X86_64
-
-
-def is_nvidia_gpu(instance_type: str) -> bool:
-    """NVIDIA GPU families (``p*``, ``g*`` except AMD ``g4ad``, ``gr*``)."""
-    m = _INSTANCE_TYPE.match(instance_type)
-    return bool(m) and m is not None and m["cls"] in _NVIDIA_CLASSES and m["family"] not in _NOT_NVIDIA
 
 
 def label_key_problems(key: str, field_name: str, *, what: str = "label key") -> list[Problem]:
@@ -180,14 +154,14 @@ class NodeGroupSpec:
                     f"{it} is {it_arch.value}; instance family and image arch must match",
                 )
             if variant is not None:
-                if is_nvidia_gpu(it) and not variant.nvidia:
+                if has_nvidia_gpu(it) and not variant.nvidia:
                     p.add(
                         f"{f}.instance_types",
                         it,
                         f"non-GPU instance types for {variant.name}",
                         "NVIDIA GPU instances need an -nvidia variant (drivers and device plugin)",
                     )
-                if variant.nvidia and not is_nvidia_gpu(it):
+                if variant.nvidia and not has_nvidia_gpu(it):
                     p.add(
                         f"{f}.instance_types",
                         it,

@@ -7,7 +7,8 @@ from types import ModuleType
 
 import pytest
 
-from constructs_br.ecs import instance_types, spec
+from constructs_br import instance_types
+from constructs_br.ecs import spec
 
 
 @pytest.mark.parametrize("module", [instance_types, spec])
