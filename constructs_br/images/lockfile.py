@@ -182,6 +182,22 @@ class Pin:
             resolved_at=self.resolved_at,
         )
 
+    def previous_pin(self, *, previous: PreviousPin | None = None) -> Pin | None:
+        """This pin's previous image as a pin of the same region/variant/arch (``None`` without history);
+        ``previous`` becomes that pin's own history (rollback passes the current pin, so it can roll forward)."""
+        if self.previous is None:
+            return None
+        return Pin(
+            region=self.region,
+            variant=self.variant,
+            arch=self.arch,
+            image_id=self.previous.image_id,
+            image_version=self.previous.image_version,
+            ssm_path=self.previous.ssm_path,
+            resolved_at=self.previous.resolved_at,
+            previous=previous,
+        )
+
     def same_image(self, other: Pin) -> bool:
         return (self.image_id, self.image_version) == (other.image_id, other.image_version)
 
@@ -342,8 +358,8 @@ class Lockfile:
     def rollback(self, region: str, variant: str, arch: str) -> Lockfile:
         """Restore the previous pin. The current one becomes ``previous``, so a second rollback rolls forward."""
         current = self.get(region, variant, arch)
-        prev = current.previous
-        if prev is None:
+        restored = current.previous_pin(previous=current.as_previous())
+        if restored is None:
             raise ConfigError(
                 f"{DEFAULT_LOCKFILE}: regions.{region}.{_key_str(variant, str(arch))}.previous",
                 None,
@@ -351,16 +367,6 @@ class Lockfile:
                 "this pin has no history; pin an explicit release with: "
                 f"{refresh_command(region, variant, str(arch))} --release X.Y.Z",
             )
-        restored = Pin(
-            region=region,
-            variant=current.variant,
-            arch=current.arch,
-            image_id=prev.image_id,
-            image_version=prev.image_version,
-            ssm_path=prev.ssm_path,
-            resolved_at=prev.resolved_at,
-            previous=current.as_previous(),
-        )
         return self._with({restored.key: restored})
 
     def with_note(self, note: str | None) -> Lockfile:

@@ -34,7 +34,6 @@ from dataclasses import replace
 from typing import Final
 
 from constructs_br.errors import ConfigError
-from constructs_br.images.lockfile import Pin
 from constructs_br.images.resolve import ResolutionMode, ResolvedImage
 
 SAME_IMAGE_WARNING: Final = "constructs-br:same-image-both-slots"
@@ -54,16 +53,7 @@ def select_slot_image(image: ResolvedImage, image_version: str | None, field: st
         return image
     prev = current.previous
     if prev is not None and image_version == prev.image_version:
-        pin = Pin(
-            region=current.region,
-            variant=current.variant,
-            arch=current.arch,
-            image_id=prev.image_id,
-            image_version=prev.image_version,
-            ssm_path=prev.ssm_path,
-            resolved_at=prev.resolved_at,
-        )
-        return replace(image, pin=pin)
+        return replace(image, pin=current.previous_pin())
     allowed = [current.image_version] + ([prev.image_version] if prev else [])
     raise ConfigError(
         field,
