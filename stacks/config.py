@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from constructs_br.errors import ConfigError, Problems
+from constructs_br.images.catalogue import KUBERNETES_MINORS
 from stacks.capacity_config import CapacityConfig, apply_capacity_overrides
 from stacks.nodegroup_config import (
     PairConfig,
@@ -43,7 +44,6 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
-_K8S_MINOR = re.compile(r"^1\.\d{2}$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,8 +141,8 @@ class StageConfig:
                     net.imported.private_subnet_ids,
                     f"one subnet per availability zone ({len(net.availability_zones)})",
                 )
-        if not _K8S_MINOR.match(self.eks.kubernetes_version):
-            p.add(f"{prefix}.eks.kubernetes_version", self.eks.kubernetes_version, "a Kubernetes minor like 1.33")
+        if self.eks.kubernetes_version not in KUBERNETES_MINORS:
+            p.add(f"{prefix}.eks.kubernetes_version", self.eks.kubernetes_version, " | ".join(KUBERNETES_MINORS))
         if self.eks.endpoint_access not in ("private", "public-and-private"):
             p.add(f"{prefix}.eks.endpoint_access", self.eks.endpoint_access, "private | public-and-private")
         if self.name == "production" and self.eks.endpoint_access != "private":

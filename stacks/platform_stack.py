@@ -21,15 +21,6 @@ from constructs_br.logs import FleetKey, encrypted_log_group
 from stacks.config import StageConfig
 from stacks.stage_stack import StageStack
 
-_K8S_VERSIONS = {
-    "1.30": eks.KubernetesVersion.V1_30,
-    "1.31": eks.KubernetesVersion.V1_31,
-    "1.32": eks.KubernetesVersion.V1_32,
-    "1.33": eks.KubernetesVersion.V1_33,
-    "1.34": eks.KubernetesVersion.V1_34,
-    "1.35": eks.KubernetesVersion.V1_35,
-}
-
 
 def stage_vpc(scope: Construct, stage: StageConfig, key: FleetKey) -> ec2.IVpc:
     """The stage's VPC: created (with encrypted flow logs) or imported by attributes (no lookup)."""
@@ -110,7 +101,7 @@ class PlatformStack(StageStack):
         self.cluster = eks.Cluster(
             self,
             "Cluster",
-            version=_K8S_VERSIONS[stage.eks.kubernetes_version],
+            version=eks.KubernetesVersion.of(stage.eks.kubernetes_version),
             vpc=self.vpc,
             vpc_subnets=[ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)],
             default_capacity_type=eks.DefaultCapacityType.NODEGROUP,

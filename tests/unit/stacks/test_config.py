@@ -121,3 +121,23 @@ def test_a_region_without_pins_fails_synth_with_the_refresh_command(tmp_path: Pa
     message = str(exc.value)
     assert "eu-central-1" in message
     assert "brctl pins refresh --region eu-central-1 --variant" in message
+
+
+@pytest.mark.parametrize("version", ["1.28", "1.99", "v1.33"])
+def test_unknown_kubernetes_version_is_a_named_error(version: str) -> None:
+    pilot = load_config({}).stage("pilot")
+    with pytest.raises(ConfigError, match=rf"stages\.pilot\.eks\.kubernetes_version: got '{re.escape(version)}'"):
+        dataclasses.replace(pilot, eks=dataclasses.replace(pilot.eks, kubernetes_version=version))
+
+
+def test_every_catalogue_minor_synthesizes_a_cluster() -> None:
+    from aws_cdk import App
+    from aws_cdk.assertions import Template
+
+    from stacks.app import load_lockfile
+    from stacks.platform_stack import PlatformStack
+
+    pilot = load_config({}).stage("pilot")
+    stage = dataclasses.replace(pilot, eks=dataclasses.replace(pilot.eks, kubernetes_version="1.29"), pairs=())
+    stack = PlatformStack(App(), "BrPilot", stage=stage, lockfile=load_lockfile({}))
+    Template.from_stack(stack).has_resource_properties("AWS::EKS::Cluster", {"Version": "1.29"})
