@@ -1,0 +1,80 @@
+"""Blue/green pairs, once for EKS node groups and ECS capacity: phases, slot roles and weights, per-slot specs,
+slot pins, the context-key parser. Pure Python (no ``aws_cdk``): ``brctl cutover`` and ``brctl drift`` use it too.
+
+See ``docs/blue-green.md`` for the runbook.
+"""
+
+from constructs_br.bluegreen.context import SLOT_KEYS, apply_pair_context, csv, pair_keys
+from constructs_br.bluegreen.pair import (
+    NAME_RULE,
+    PairSpec,
+    name_problems,
+    pair_problems,
+    pascal,
+    unique_id_problems,
+)
+from constructs_br.bluegreen.phases import (
+    ALLOWED_PHASES,
+    SLOTS,
+    Phase,
+    SlotRole,
+    incoming_slot,
+    live_slot,
+    next_phase,
+    outgoing_slot,
+    parse_phase,
+    parse_slot,
+    rollback_phase,
+    schedulable_min,
+    serving_slot,
+    slot_role,
+    slots_present,
+    transitions,
+    weight,
+)
+from constructs_br.bluegreen.pins import (
+    FLOATING,
+    SAME_IMAGE_WARNING,
+    expected_pin,
+    same_image_message,
+    select_slot_image,
+    shared_image_version,
+    slot_pin,
+)
+
+__all__ = [
+    "ALLOWED_PHASES",
+    "FLOATING",
+    "NAME_RULE",
+    "SAME_IMAGE_WARNING",
+    "SLOTS",
+    "SLOT_KEYS",
+    "PairSpec",
+    "Phase",
+    "SlotRole",
+    "apply_pair_context",
+    "csv",
+    "expected_pin",
+    "incoming_slot",
+    "live_slot",
+    "name_problems",
+    "next_phase",
+    "outgoing_slot",
+    "pair_keys",
+    "pair_problems",
+    "parse_phase",
+    "parse_slot",
+    "pascal",
+    "rollback_phase",
+    "same_image_message",
+    "schedulable_min",
+    "select_slot_image",
+    "serving_slot",
+    "shared_image_version",
+    "slot_pin",
+    "slot_role",
+    "slots_present",
+    "transitions",
+    "unique_id_problems",
+    "weight",
+]
