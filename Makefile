@@ -1,5 +1,6 @@
 # Two commands do all setup on a fresh machine: `make synth` and `make test`. Both are idempotent;
-# the venv and node_modules are (re)built only when missing or when pyproject.toml / package-lock.json change.
+# the venv and node_modules are (re)built only when missing or when pyproject.toml / constraints.txt /
+# package-lock.json change. pyproject.toml declares ranges; constraints.txt holds the exact versions we test with.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := test
@@ -8,6 +9,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
+CONSTRAINTS := constraints.txt
 NODE_STAMP := node_modules/.installed
 
 # Offline and quiet: no version check, no telemetry, no IMDS probing, no jsii end-of-life banner (Node 20).
@@ -18,14 +20,19 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup synth test lint typecheck unit bench clean
+.PHONY: setup synth test lint typecheck unit bench clean docs constraints
 
-$(PY_STAMP): pyproject.toml
+$(PY_STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ required, got " + sys.version'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev,cli]'
 	@touch $@
+
+# Rewrite constraints.txt from what the venv has installed (the dependency closure of .[dev,cli] only).
+constraints: $(PY_STAMP)
+	{ grep '^#' $(CONSTRAINTS); $(BIN)/python tools/freeze_constraints.py; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 $(NODE_STAMP): package.json package-lock.json
 	@node -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("Node 20+ required"); process.exit(1) }'
@@ -53,5 +60,9 @@ test: lint typecheck
 	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 		$(BIN)/pytest -n 2 --dist worksteal
 
+# API reference from the docstrings (build/api/index.html; build/ is gitignored).
+docs: $(PY_STAMP)
+	$(BIN)/pdoc --docformat restructuredtext --output-directory build/api constructs_br
+
 clean:
-	rm -rf cdk.out .mypy_cache .ruff_cache .hypothesis
+	rm -rf cdk.out .mypy_cache .ruff_cache .hypothesis build
