@@ -29,7 +29,7 @@ from constructs_br.settings.model import (
     Settings,
 )
 from constructs_br.settings.validate import is_url
-from constructs_br.settings.variants import parse_variant
+from constructs_br.settings.variants import parse_variant, supports_lockdown_integrity
 
 DEFAULT_TIME_SERVERS: tuple[str, ...] = ("169.254.169.123", "2.amazon.pool.ntp.org")
 """Bottlerocket's AWS defaults: the Amazon Time Sync Service link-local address, then the public pool."""
@@ -155,7 +155,7 @@ def secure_defaults(variant: str) -> Settings:
     v = parse_variant(variant)
     return Settings(
         host_containers={"admin": HostContainer(enabled=False), "control": HostContainer(enabled=True)},
-        kernel=KernelSettings(lockdown="integrity") if v.supports_lockdown_integrity else None,
+        kernel=KernelSettings(lockdown="integrity") if supports_lockdown_integrity(v) else None,
         ntp=NtpSettings(time_servers=DEFAULT_TIME_SERVERS),
     )
 
@@ -176,7 +176,7 @@ def cis_level2(variant: str, *, bootstrap_image: str, essential: bool = False) -
         raise ConfigError("bootstrap_image", bootstrap_image, "a container image reference, e.g. <ecr-repo>:<tag>")
     level2 = Settings(
         kernel=KernelSettings(
-            lockdown="integrity" if v.supports_lockdown_integrity else None,
+            lockdown="integrity" if supports_lockdown_integrity(v) else None,
             sysctl=dict(CIS_LEVEL2_SYSCTLS),
             modules={name: KernelModule(allowed=False) for name in CIS_BLOCKED_MODULES},
         ),

@@ -27,7 +27,7 @@ from constructs_br.errors import ConfigError, Problem, Problems
 from constructs_br.settings._schema import NEWER_TOP_LEVEL_KEYS, PATTERNS, SCHEMA, TOP_LEVEL_KEYS
 from constructs_br.settings.codec import as_document, parse_document
 from constructs_br.settings.model import Settings
-from constructs_br.settings.variants import Variant, parse_variant
+from constructs_br.settings.variants import Variant, matches, parse_variant
 
 TOKEN_MARKER = "${Token["
 REJECTED = "Bottlerocket rejects the whole user data"
@@ -214,8 +214,6 @@ class _Walker:
             allowed.add("container-runtime-plugins")
             if v.nvidia:
                 allowed.update(TOP_LEVEL_KEYS["aws-k8s-*-nvidia"])
-        elif v.glob_name.startswith("aws-ecs-1"):
-            allowed = set(TOP_LEVEL_KEYS["aws-ecs-1*"])
         known_anywhere = {k for keys in TOP_LEVEL_KEYS.values() for k in keys} | set(NEWER_TOP_LEVEL_KEYS)
         for key, value in settings.items():
             parts: list[str | int] = ["settings", key]
@@ -253,7 +251,7 @@ class _Walker:
         spec = SCHEMA.get(spath)
         if spec is not None:
             globs = spec.get("variant_globs")
-            if globs and not self.variant.matches(globs):
+            if globs and not matches(self.variant, globs):
                 self.add(parts, value, f"absent on {self.variant.name} (only on {', '.join(globs)})", REJECTED)
                 return
         children = _children(spath)

@@ -1,74 +1,65 @@
-"""Just enough Bottlerocket variant-name parsing for settings validation.
+"""What settings need to know about a variant, as functions over the image catalogue's :class:`Variant`.
 
-``images/`` owns the variant catalogue; this is a deliberately tiny duplicate so ``settings/`` stays independent.
+There is one variant catalogue (:mod:`constructs_br.images.catalogue`): the Kubernetes minors, ECS generations,
+flavours and retired variants live there, and every variant name the settings layer accepts is one the catalogue
+knows. On top of it, settings need only how a variant is matched against the schema's variant globs and whether
+it supports kernel lockdown ``integrity``.
 
 >>> v = parse_variant("aws-k8s-1.33-nvidia")
->>> (v.family, v.version, v.nvidia, v.fips)
+>>> (v.family, v.k8s_minor, v.nvidia, v.fips)
 ('k8s', '1.33', True, False)
->>> parse_variant("aws-ecs-3").glob_name
+>>> glob_name(parse_variant("aws-ecs-3"))
 'aws-ecs-2'
+>>> parse_variant("aws-ecs-1")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+constructs_br.errors.ConfigError: variant: got 'aws-ecs-1'; allowed: ... (aws-ecs-1 is retired: ...)
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 from fnmatch import fnmatchcase
-from typing import Literal
 
-from constructs_br.errors import ConfigError
+from constructs_br.images.catalogue import Variant, get_variant
 
-_VARIANT = re.compile(
-    r"^aws-(?:k8s-(?P<k8s>[0-9]+\.[0-9]+)|ecs-(?P<ecs>[0-9]+))(?P<nvidia>-nvidia)?(?P<fips>-fips)?$",
-)
-VARIANT_GRAMMAR = "aws-k8s-<major.minor>[-nvidia][-fips] or aws-ecs-<n>[-nvidia][-fips], e.g. aws-k8s-1.33, aws-ecs-2"
+__all__ = ["Variant", "glob_name", "matches", "parse_variant", "supports_lockdown_integrity"]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Variant:
-    """A parsed variant name. ``glob_name`` is the name matched against the schema's variant globs."""
-
-    name: str
-    family: Literal["k8s", "ecs"]
-    version: str
-    nvidia: bool
-    fips: bool
-
-    @property
-    def glob_name(self) -> str:
-        """Name used for schema glob matching.
-
-        ``-fips`` variants accept the same settings as their base variant, so the suffix is dropped. The reference
-        schema's globs stop at ``aws-ecs-2*``: ``aws-ecs-3`` (Bottlerocket 1.51+) is **not** in them, so we treat it
-        like ``aws-ecs-2`` (same settings plugin lineage) until Bottlerocket documents a difference.
-        """
-        if self.family == "k8s":
-            base = f"aws-k8s-{self.version}"
-        else:
-            generation = "2" if int(self.version) >= 2 else self.version
-            base = f"aws-ecs-{generation}"
-        return base + ("-nvidia" if self.nvidia else "")
-
-    def matches(self, globs: tuple[str, ...] | list[str]) -> bool:
-        """Whether any schema glob (``aws-k8s-*``, ``aws-ecs-2*``, ``aws-k8s-*-nvidia``) covers this variant."""
-        return any(fnmatchcase(self.glob_name, g) for g in globs)
-
-    @property
-    def supports_lockdown_integrity(self) -> bool:
-        """``-nvidia`` variants ship ``lockdown = "none"`` so the NVIDIA driver loads; we do not raise it there."""
-        return not self.nvidia
+def parse_variant(name: str | Variant) -> Variant:
+    """The catalogue's variant for ``name``; unknown and retired names raise :class:`~constructs_br.errors.ConfigError`
+    naming field ``variant`` (same as :func:`constructs_br.images.get_variant`)."""
+    return get_variant(name)
 
 
-def parse_variant(name: str) -> Variant:
-    """Parse a Bottlerocket variant name or raise :class:`ConfigError` naming field ``variant``."""
-    m = _VARIANT.match(name)
-    if m is None:
-        raise ConfigError("variant", name, VARIANT_GRAMMAR)
-    k8s = m.group("k8s")
-    return Variant(
-        name=name,
-        family="k8s" if k8s else "ecs",
-        version=k8s or m.group("ecs"),
-        nvidia=bool(m.group("nvidia")),
-        fips=bool(m.group("fips")),
-    )
+def glob_name(variant: Variant) -> str:
+    """The name matched against the schema's variant globs.
+
+    ``-fips`` variants accept the same settings as their base variant, so the suffix is dropped. The reference
+    schema's globs stop at ``aws-ecs-2*``: ``aws-ecs-3`` (Bottlerocket 1.51+) is **not** in them, so it is matched
+    like ``aws-ecs-2`` (same settings plugin lineage) until Bottlerocket documents a difference.
+
+    >>> glob_name(parse_variant("aws-k8s-1.31-nvidia-fips"))
+    'aws-k8s-1.31-nvidia'
+    """
+    base = f"aws-k8s-{variant.k8s_minor}" if variant.family == "k8s" else "aws-ecs-2"
+    return base + ("-nvidia" if variant.nvidia else "")
+
+
+def matches(variant: Variant, globs: Sequence[str]) -> bool:
+    """Whether any schema glob (``aws-k8s-*``, ``aws-ecs-2*``, ``aws-k8s-*-nvidia``) covers ``variant``.
+
+    >>> matches(parse_variant("aws-ecs-3-fips"), ["aws-ecs-2*"])
+    True
+    """
+    name = glob_name(variant)
+    return any(fnmatchcase(name, g) for g in globs)
+
+
+def supports_lockdown_integrity(variant: Variant) -> bool:
+    """``-nvidia`` variants ship ``lockdown = "none"`` so the NVIDIA driver loads; we do not raise it there.
+
+    >>> supports_lockdown_integrity(parse_variant("aws-k8s-1.33-nvidia"))
+    False
+    """
+    return not variant.nvidia

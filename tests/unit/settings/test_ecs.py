@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from constructs_br.errors import ConfigError
 from tests.unit.settings.helpers import ECS, K8S, fields
 
 
@@ -64,8 +65,9 @@ def test_aws_ecs_3_is_treated_like_aws_ecs_2() -> None:
     assert fields(doc, "aws-ecs-3-nvidia") == []
 
 
-def test_boot_is_not_on_aws_ecs_1() -> None:
-    assert fields({"boot": {"reboot-to-reconcile": True}}, "aws-ecs-1") == ["settings.boot"]
+def test_aws_ecs_1_is_retired() -> None:
+    with pytest.raises(ConfigError, match="aws-ecs-1 is retired"):
+        fields({"boot": {"reboot-to-reconcile": True}}, "aws-ecs-1")
 
 
 def test_container_runtime_not_on_ecs() -> None:

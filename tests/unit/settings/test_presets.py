@@ -14,7 +14,14 @@ from constructs_br.settings import (
     validate,
 )
 
-VARIANTS = ["aws-k8s-1.33", "aws-k8s-1.33-nvidia", "aws-k8s-1.31-fips", "aws-ecs-2", "aws-ecs-3-nvidia", "aws-ecs-1"]
+VARIANTS = [
+    "aws-k8s-1.33",
+    "aws-k8s-1.33-nvidia",
+    "aws-k8s-1.31-fips",
+    "aws-ecs-2",
+    "aws-ecs-3-nvidia",
+    "aws-ecs-3-fips",
+]
 IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/bottlerocket-cis-bootstrap-image:v1"
 
 
