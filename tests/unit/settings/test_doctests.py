@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["", ".model", ".codec", ".validate", ".merge", ".presets", ".variants", ".builders"]
+MODULES = ["", ".model", ".codec", ".validate", ".merge", ".presets", ".variants", ".builders", "._schema"]
 
 
 @pytest.mark.parametrize("suffix", MODULES)
