@@ -25,15 +25,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from constructs_br.bluegreen import PairSpec, apply_pair_context, csv, pair_problems
+from constructs_br.ecs.spec import EcsCapacitySpec
+from constructs_br.eks.spec import NodeGroupSpec
 from constructs_br.errors import ConfigError, Problems
 from constructs_br.images.catalogue import KUBERNETES_MINORS
-from stacks.capacity_config import CapacityConfig, apply_capacity_overrides
-from stacks.nodegroup_config import (
-    PairConfig,
-    apply_pair_overrides,
-    default_pairs,
-    userdata_for,  # noqa: F401  (re-exported: brctl userdata render)
-)
+from stacks.fleet import default_capacity, default_pairs
 
 StageName = Literal["pilot", "canary", "production"]
 STAGES: tuple[StageName, ...] = ("pilot", "canary", "production")
@@ -88,11 +85,12 @@ class StageConfig:
     account: str
     region: str
     network: NetworkConfig
-    pairs: tuple[PairConfig, ...] = ()
-    """EKS node-group pairs (issue 5): see stacks/nodegroup_config.py."""
+    pairs: tuple[PairSpec[NodeGroupSpec], ...] = ()
+    """EKS node-group pairs: see stacks/fleet.py."""
     eks: EksConfig = field(default_factory=EksConfig)
     ecs: EcsConfig = field(default_factory=EcsConfig)
-    capacity: CapacityConfig = field(default_factory=CapacityConfig)
+    capacity: tuple[PairSpec[EcsCapacitySpec], ...] = ()
+    """ECS capacity pairs: see stacks/fleet.py."""
 
     @property
     def title(self) -> str:
@@ -145,6 +143,10 @@ class StageConfig:
             p.add(f"{prefix}.eks.kubernetes_version", self.eks.kubernetes_version, " | ".join(KUBERNETES_MINORS))
         if self.eks.endpoint_access not in ("private", "public-and-private"):
             p.add(f"{prefix}.eks.endpoint_access", self.eks.endpoint_access, "private | public-and-private")
+        p.extend(pair_problems(self.pairs, f"{prefix}.pairs", "NodeGroups"))
+        p.extend(pair_problems(self.capacity, f"{prefix}.capacity"))
+        if not self.capacity:
+            p.add(f"{prefix}.capacity", (), "at least one capacity pair (an ECS cluster without capacity runs nothing)")
         if self.name == "production" and self.eks.endpoint_access != "private":
             p.add(
                 f"{prefix}.eks.endpoint_access", self.eks.endpoint_access, "private (production endpoints are private)"
@@ -177,6 +179,7 @@ def default_stages(account: str = DEFAULT_ACCOUNT) -> tuple[StageConfig, ...]:
             network=NetworkConfig(cidr="10.10.0.0/16", availability_zones=_azs("us-west-2")[:2], nat_gateways=1),
             eks=EksConfig(endpoint_access="public-and-private"),
             pairs=default_pairs("pilot"),
+            capacity=default_capacity("pilot"),
         ),
         StageConfig(
             name="canary",
@@ -185,6 +188,7 @@ def default_stages(account: str = DEFAULT_ACCOUNT) -> tuple[StageConfig, ...]:
             network=NetworkConfig(cidr="10.20.0.0/16", availability_zones=_azs("us-east-1"), nat_gateways=1),
             eks=EksConfig(endpoint_access="private"),
             pairs=default_pairs("canary"),
+            capacity=default_capacity("canary"),
         ),
         StageConfig(
             name="production",
@@ -193,14 +197,9 @@ def default_stages(account: str = DEFAULT_ACCOUNT) -> tuple[StageConfig, ...]:
             network=NetworkConfig(cidr="10.30.0.0/16", availability_zones=_azs("us-east-1"), nat_gateways=3),
             eks=EksConfig(endpoint_access="private"),
             pairs=default_pairs("production"),
+            capacity=default_capacity("production"),
         ),
     )
-
-
-def _csv(value: Any) -> tuple[str, ...]:
-    if isinstance(value, (list, tuple)):
-        return tuple(str(v).strip() for v in value if str(v).strip())
-    return tuple(v.strip() for v in str(value).split(",") if v.strip())
 
 
 def load_config(context: Mapping[str, Any]) -> AppConfig:
@@ -214,12 +213,12 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
         if region != base.region:
             azs = _azs(region)[: len(azs)]
         if key + "availability-zones" in context:
-            azs = _csv(context[key + "availability-zones"])
+            azs = csv(context[key + "availability-zones"])
         imported = None
         if key + "vpc-id" in context:
             imported = ImportedVpc(
                 vpc_id=str(context[key + "vpc-id"]),
-                private_subnet_ids=_csv(context.get(key + "private-subnet-ids", "")),
+                private_subnet_ids=csv(context.get(key + "private-subnet-ids", "")),
             )
         network = dataclasses.replace(
             base.network,
@@ -233,8 +232,8 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
                 account=str(context.get(key + "account", account)),
                 region=region,
                 network=network,
-                pairs=apply_pair_overrides(base.name, base.pairs, context),
-                capacity=apply_capacity_overrides(base.name, base.capacity, context),
+                pairs=apply_pair_context(base.pairs, context, prefix=f"br:{base.name}:pair:"),
+                capacity=apply_pair_context(base.capacity, context, prefix=f"br:{base.name}:capacity:", allow_retire=True),
             )
         )
     return AppConfig(stages=tuple(stages))

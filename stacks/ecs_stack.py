@@ -39,14 +39,14 @@ class EcsStack(StageStack):
         self.capacity: dict[str, BlueGreenEcsCapacity] = {
             pair.name: BlueGreenEcsCapacity(
                 self,
-                _pascal(pair.name),
+                pair.construct_id,
                 cluster=self.cluster,
                 vpc=vpc,
-                spec=pair,
+                pair=pair,
                 lockfile=lockfile,
                 stage=stage.name,
             )
-            for pair in stage.capacity.ecs
+            for pair in stage.capacity
         }
         # The cluster's providers and default strategy (live slots weight 1) in one association resource.
         self.capacity_providers = ClusterCapacityProviders(
@@ -57,7 +57,3 @@ class EcsStack(StageStack):
         )
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
 
-
-def _pascal(name: str) -> str:
-    """``general`` → ``General``, ``gpu-inference`` → ``GpuInference``."""
-    return "".join(part.capitalize() for part in name.split("-"))

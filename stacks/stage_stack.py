@@ -1,17 +1,18 @@
 """What every stage stack shares: its environment, the stage tag, termination protection in production,
-and AZs from config (so synth needs no ``availability-zones`` context lookup)."""
+and AZs from config (a :class:`~constructs_br.platform.PinnedAzStack`: synth needs no AZ lookup)."""
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack, Tags
+from aws_cdk import Environment, Tags
 from constructs import Construct
 
 from constructs_br import tags
 from constructs_br.images.lockfile import Lockfile
+from constructs_br.platform import PinnedAzStack
 from stacks.config import StageConfig
 
 
-class StageStack(Stack):
+class StageStack(PinnedAzStack):
     """Base of the platform and ECS stacks of one stage."""
 
     def __init__(
@@ -20,6 +21,7 @@ class StageStack(Stack):
         super().__init__(
             scope,
             construct_id,
+            availability_zones=stage.network.availability_zones,
             env=Environment(account=stage.account, region=stage.region),
             description=f"constructs_br {stage.name}: {description}",
             termination_protection=stage.name == "production",
@@ -27,8 +29,3 @@ class StageStack(Stack):
         self.stage = stage
         self.lockfile = lockfile
         Tags.of(self).add(tags.STAGE, stage.name)
-
-    @property
-    def availability_zones(self) -> list[str]:
-        """The stage's AZs from config: no ``availability-zones`` context lookup, so synth stays offline."""
-        return list(self.stage.network.availability_zones)

@@ -1,20 +1,44 @@
-"""ECS capacity on Bottlerocket: capacity provider (ASG + launch template), blue/green pairs, cluster strategy."""
+"""ECS capacity on Bottlerocket: capacity provider (ASG + launch template), blue/green pairs, cluster strategy.
 
-from constructs_br.ecs.blue_green import BlueGreenEcsCapacity
-from constructs_br.ecs.capacity import EcsCapacity
-from constructs_br.ecs.cluster import ClusterCapacityProviders, StrategyItem
-from constructs_br.ecs.spec import LIVE_SLOTS, BlueGreenSpec, EcsCapacitySpec, Phase
+``EcsCapacitySpec`` is pure (``constructs_br.ecs.spec``); the constructs load lazily, so importing the spec never
+starts jsii.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from constructs_br.ecs.spec import CapacityPair, EcsCapacitySpec
 from constructs_br.instance_types import has_nvidia_gpu, instance_arch
 
+if TYPE_CHECKING:
+    from constructs_br.ecs.blue_green import BlueGreenEcsCapacity, capacity_pair_problems
+    from constructs_br.ecs.capacity import EcsCapacity
+    from constructs_br.ecs.cluster import ClusterCapacityProviders, StrategyItem
+
+_LAZY = {
+    "BlueGreenEcsCapacity": "constructs_br.ecs.blue_green",
+    "capacity_pair_problems": "constructs_br.ecs.blue_green",
+    "EcsCapacity": "constructs_br.ecs.capacity",
+    "ClusterCapacityProviders": "constructs_br.ecs.cluster",
+    "StrategyItem": "constructs_br.ecs.cluster",
+}
+
 __all__ = [
-    "LIVE_SLOTS",
     "BlueGreenEcsCapacity",
-    "BlueGreenSpec",
+    "CapacityPair",
     "ClusterCapacityProviders",
     "EcsCapacity",
     "EcsCapacitySpec",
-    "Phase",
     "StrategyItem",
+    "capacity_pair_problems",
     "has_nvidia_gpu",
     "instance_arch",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,18 +1,21 @@
-"""Blue/green ECS capacity: two capacities (``Blue``, ``Green``) whose cluster-strategy weights follow the phase.
+"""Blue/green ECS capacity: one :class:`~constructs_br.bluegreen.PairSpec` of :class:`EcsCapacitySpec`, built.
 
-A slot's resources are built from its own spec only; the phase decides nothing but the weights in
-:class:`~constructs_br.ecs.cluster.ClusterCapacityProviders`. So moving ``blue`` → ``blue+green`` → ``green``
-never touches the slot that stays (same logical IDs, same launch template user data).
+The same lifecycle as EKS node-group pairs (:mod:`constructs_br.bluegreen.phases`): a slot exists exactly when its
+phase names it; each slot is built from its own spec (base + overrides), so the staying slot is byte-identical in
+every transition. Weights in the cluster's default strategy: the serving slot 1, the outgoing slot 0 (it takes no
+new tasks). Services keep their own strategy, so before the outgoing slot goes their tasks are moved (``aws ecs
+update-service --capacity-provider-strategy … --force-new-deployment``, printed by ``brctl cutover next``); then one
+deploy with ``retire_outgoing`` makes the outgoing slot deletable — Auto Scaling group min/max 0, new instances not
+protected from scale-in, the provider's managed termination protection off — so the next phase deletes it without
+CloudFormation waiting on protected instances (aws-cdk#18179).
 
-In a two-slot phase, both slots on the same pinned image with otherwise identical specs is a synth-time warning
-(``constructs-br:same-image-both-slots``): the cutover would change nothing and only double capacity. Slots that
-differ in anything else (instance types, settings, ...) are a real cutover and do not warn.
+Children (logical IDs are API): ``Blue``, ``Green`` (each an :class:`EcsCapacity`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import replace
 
 from aws_cdk import Annotations
 from aws_cdk import aws_ec2 as ec2
@@ -20,18 +23,42 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_br.bluegreen.pair import PairSpec
+from constructs_br.bluegreen.phases import SlotRole, serving_slot, weight
+from constructs_br.bluegreen.pins import SAME_IMAGE_WARNING, same_image_message, shared_image_version
 from constructs_br.ecs.capacity import EcsCapacity
 from constructs_br.ecs.cluster import StrategyItem
-from constructs_br.ecs.spec import LIVE_SLOTS, BlueGreenSpec, EcsCapacitySpec
+from constructs_br.ecs.spec import EcsCapacitySpec
+from constructs_br.errors import Problems
 from constructs_br.images.lockfile import Lockfile
-from constructs_br.images.slot_pin import SAME_IMAGE_WARNING, same_image_message, shared_image_version
 
 SLOT_IDS = {"blue": "Blue", "green": "Green"}
 
 
+def capacity_pair_problems(pair: PairSpec[EcsCapacitySpec]) -> Problems:
+    """The capacity invariant: the serving slot has ``min_size >= 1``; in a two-slot phase the incoming slot's
+    minimum is at least the outgoing one's, so finishing the shift never lowers the floor."""
+    p = Problems()
+    f = f"{pair.field_prefix}.{pair.name}"
+    serving = serving_slot(pair.phase)
+    spec = pair.slot_spec(serving)
+    if spec.min_size < 1:
+        p.add(f"{f}.{serving}.min_size", spec.min_size, ">= 1 for the slot taking tasks", "tasks need capacity")
+    if pair.outgoing is not None:
+        out = pair.slot_spec(pair.outgoing)
+        if spec.min_size < out.min_size:
+            p.add(
+                f"{f}.{serving}.min_size",
+                spec.min_size,
+                f">= {pair.outgoing}.min_size ({out.min_size})",
+                "when the shift completes, capacity must not fall below the live minimum",
+            )
+    return p
+
+
 class BlueGreenEcsCapacity(Construct):
-    """The ``blue`` and ``green`` capacities of ``spec`` (each only if configured). Add :attr:`strategy` to the
-    cluster's :class:`~constructs_br.ecs.cluster.ClusterCapacityProviders`."""
+    """The slots of ``pair`` that its phase needs. Add :attr:`strategy` to the cluster's
+    :class:`~constructs_br.ecs.cluster.ClusterCapacityProviders`."""
 
     def __init__(
         self,
@@ -40,59 +67,59 @@ class BlueGreenEcsCapacity(Construct):
         *,
         cluster: ecs.ICluster,
         vpc: ec2.IVpc,
-        spec: BlueGreenSpec,
+        pair: PairSpec[EcsCapacitySpec],
         lockfile: Lockfile,
-        stage: str,
+        stage: str | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
         volume_key: kms.IKey | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] = (),
     ) -> None:
         super().__init__(scope, construct_id)
-        self.spec = spec
+        p = Problems()
+        if not isinstance(pair.base, EcsCapacitySpec):
+            p.add(f"{pair.field_prefix}.{pair.name}.base", type(pair.base).__name__, "an EcsCapacitySpec")
+            p.raise_if_any()
+        p.extend(capacity_pair_problems(pair).items)
+        p.raise_if_any()
+        self.pair = pair
         self.slots: dict[str, EcsCapacity] = {}
-        for slot, slot_id in SLOT_IDS.items():
-            slot_spec = spec.slot(slot)
-            if slot_spec is None:
-                continue
+        for slot in pair.present:
             self.slots[slot] = EcsCapacity(
                 self,
-                slot_id,
+                SLOT_IDS[slot],
                 cluster=cluster,
                 vpc=vpc,
-                spec=slot_spec,
+                spec=pair.slot_spec(slot),
                 lockfile=lockfile,
                 stage=stage,
-                fleet=spec.name,
+                fleet=pair.name,
                 slot=slot,
+                retiring=pair.role(slot) is SlotRole.RETIRING,
                 vpc_subnets=vpc_subnets,
                 volume_key=volume_key,
                 security_groups=security_groups,
+                field_prefix=f"{pair.field_prefix}.{pair.name}.{slot}",
             )
         self._warn_if_same_image()
 
     def _warn_if_same_image(self) -> None:
-        """Warn (the deploy is safe, only pointless) when both live slots are the same image and the same spec."""
-        live = LIVE_SLOTS[self.spec.phase]
-        if len(live) != 2 or not all(slot in self.slots for slot in live):
+        """Warn (the deploy is safe, only pointless) when both slots are the same image and the same spec."""
+        outgoing, incoming = self.pair.outgoing, self.pair.incoming
+        if outgoing is None or incoming is None:
             return
-        outgoing, incoming = (self.slots[slot] for slot in live)
-        version = shared_image_version(outgoing.image, incoming.image)
-        if version is None or _unpinned(outgoing.spec) != _unpinned(incoming.spec):
+        version = shared_image_version(self.slots[outgoing].image, self.slots[incoming].image)
+        a, b = (dataclasses.replace(self.pair.slot_spec(s), image_version=None) for s in (outgoing, incoming))
+        if version is None or a != b:
             return
         message = same_image_message(
-            pair=self.spec.name, phase=self.spec.phase.value, version=version, outgoing=live[0], incoming=live[1]
+            pair=self.pair.name, phase=self.pair.phase.value, version=version, outgoing=outgoing, incoming=incoming
         )
         Annotations.of(self).add_warning_v2(SAME_IMAGE_WARNING, message)
 
     @property
     def strategy(self) -> list[StrategyItem]:
-        """One item per existing slot, weight 1 if it takes tasks in the current phase, else 0."""
+        """One item per existing slot: weight 1 for the slot taking new tasks, 0 for the outgoing one."""
         return [
-            StrategyItem(capacity_provider=cap.capacity_provider_name, weight=self.spec.weight(slot))
+            StrategyItem(capacity_provider=cap.capacity_provider_name, weight=weight(self.pair.phase, slot))
             for slot, cap in self.slots.items()
         ]
-
-
-def _unpinned(spec: EcsCapacitySpec) -> EcsCapacitySpec:
-    """``spec`` without its slot pin (to compare two slots apart from their image version)."""
-    return replace(spec, image_version=None)

@@ -39,9 +39,8 @@ from constructs_br.compliance.nag import acknowledge
 from constructs_br.ecs.spec import EcsCapacitySpec
 from constructs_br.iam.ecs_instance_role import EcsInstanceRole
 from constructs_br.images.lockfile import Lockfile
-from constructs_br.images.resolve import ResolvedImage, resolve_image
-from constructs_br.images.slot_pin import select_slot_image
-from constructs_br.nodes.image import image_id_value
+from constructs_br.images.resolve import ResolvedImage
+from constructs_br.nodes.image import image_id_value, resolve_for_stack
 from constructs_br.nodes.launch_template import BottlerocketLaunchTemplate
 from constructs_br.settings.builders import ecs_user_data
 from constructs_br.settings.model import EcsSettings, Settings
@@ -75,20 +74,21 @@ class EcsCapacity(Construct):
         vpc: ec2.IVpc,
         spec: EcsCapacitySpec,
         lockfile: Lockfile,
-        stage: str,
         fleet: str,
+        stage: str | None = None,
         slot: str = "single",
+        retiring: bool = False,
         vpc_subnets: ec2.SubnetSelection | None = None,
         volume_key: kms.IKey | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] = (),
+        field_prefix: str = "capacity",
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.spec = spec
-        self.image: ResolvedImage = select_slot_image(
-            resolve_image(spec.image, region=stack.region, stage=stage, lockfile=lockfile),
-            spec.image_version,
-            f"capacity.{fleet}.{slot}.image_version",
+        self.retiring = retiring
+        self.image: ResolvedImage = resolve_for_stack(
+            self, spec.image, lockfile, image_version=spec.image_version, field=field_prefix
         )
         variant = self.image.variant.name
         settings_layer = Settings(ecs=EcsSettings(loglevel=spec.loglevel, image_pull_behavior=spec.image_pull_behavior))
@@ -106,6 +106,8 @@ class EcsCapacity(Construct):
         render(_PLACEHOLDER_LOGICAL_ID)  # validate now: every settings problem raises here, not at synth time
 
         fleet_tags = {tags.FLEET: fleet, tags.SLOT: slot, tags.VARIANT: variant}
+        if stage is not None:
+            fleet_tags[tags.STAGE] = stage
         if self.image.release_version is not None:
             fleet_tags[tags.IMAGE_VERSION] = self.image.release_version
 
@@ -151,15 +153,16 @@ class EcsCapacity(Construct):
                     on_demand_allocation_strategy=autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
                 ),
             ),
-            min_capacity=spec.min_size,
-            max_capacity=spec.max_size,
+            # Retiring: scaled to zero and deletable (the next phase removes it; nothing may block the delete).
+            min_capacity=0 if retiring else spec.min_size,
+            max_capacity=0 if retiring else spec.max_size,
             capacity_rebalance=spot,
             health_checks=autoscaling.HealthChecks.ec2(grace_period=Duration.seconds(spec.instance_warmup_seconds)),
         )
         cfn_asg = self.auto_scaling_group.node.default_child
         assert isinstance(cfn_asg, autoscaling.CfnAutoScalingGroup)
         self._user_data.bind(stack, cfn_asg)
-        _boot_signal_policies(cfn_asg, spec)
+        _boot_signal_policies(cfn_asg, spec, retiring=retiring)
         for key, value in sorted(fleet_tags.items()):
             Tags.of(self.auto_scaling_group).add(key, value, apply_to_launched_instances=True)
 
@@ -169,7 +172,7 @@ class EcsCapacity(Construct):
             auto_scaling_group=self.auto_scaling_group,
             machine_image_type=ecs.MachineImageType.BOTTLEROCKET,
             enable_managed_scaling=True,
-            enable_managed_termination_protection=True,
+            enable_managed_termination_protection=not retiring,
             target_capacity_percent=spec.target_capacity_percent,
             instance_warmup_period=spec.instance_warmup_seconds,
         )
@@ -212,7 +215,9 @@ def _acknowledge_asg_findings(asg: autoscaling.AutoScalingGroup) -> None:
     )
 
 
-def _boot_signal_policies(cfn_asg: autoscaling.CfnAutoScalingGroup, spec: EcsCapacitySpec) -> None:
+def _boot_signal_policies(
+    cfn_asg: autoscaling.CfnAutoScalingGroup, spec: EcsCapacitySpec, *, retiring: bool = False
+) -> None:
     """CreationPolicy: the deploy waits for ``min_size`` boot signals. UpdatePolicy: roll ``max_batch_size`` at a
     time, keep ``min_size`` in service, wait for each new node's signal; a node that cannot boot fails the deploy
     and CloudFormation rolls back. Set on the L1 (not the L2's ``signals``) because the L2 would also add an inline
@@ -225,7 +230,7 @@ def _boot_signal_policies(cfn_asg: autoscaling.CfnAutoScalingGroup, spec: EcsCap
     cfn_asg.cfn_options.update_policy = CfnUpdatePolicy(
         auto_scaling_rolling_update=CfnAutoScalingRollingUpdate(
             max_batch_size=spec.max_batch_size,
-            min_instances_in_service=spec.min_size,
+            min_instances_in_service=0 if retiring else spec.min_size,
             pause_time=timeout,
             wait_on_resource_signals=True,
             # Scaling processes that would fight the rolling update (CDK's default list for rolling updates).

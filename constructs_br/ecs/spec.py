@@ -1,4 +1,5 @@
-"""What one ECS capacity (one Auto Scaling group behind one capacity provider) and a blue/green pair are made of.
+"""What one ECS capacity (one Auto Scaling group behind one capacity provider) is made of. A blue/green pair is a
+:class:`~constructs_br.bluegreen.PairSpec` of these (:data:`CapacityPair`).
 
 Frozen, keyword-only dataclasses that validate in ``__post_init__`` and report every problem at once
 (:class:`~constructs_br.errors.ConfigError`). No CDK objects are created here.
@@ -13,24 +14,22 @@ capacity.min_size: got 3; allowed: <= max_size (2)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any
+from typing import Any, TypeAlias
 
-from constructs_br.errors import ConfigError, Problem, Problems
+from constructs_br.bluegreen.pair import PairSpec
+from constructs_br.errors import ConfigError, Problems
 from constructs_br.images.catalogue import get_variant
 from constructs_br.images.resolve import ImageSpec, ResolutionMode
 from constructs_br.images.ssm import validate_image_version_full
 from constructs_br.instance_types import has_nvidia_gpu, instance_arch
-from constructs_br.nodes.launch_template import MetadataOptions, VolumeOptions
+from constructs_br.nodes.options import MetadataOptions, VolumeOptions
 from constructs_br.settings.model import Settings
 
 ECS_LOG_LEVELS: tuple[str, ...] = ("debug", "info", "warn", "error", "crit")
 IMAGE_PULL_BEHAVIORS: tuple[str, ...] = ("default", "always", "once", "prefer-cached")
 MAX_WARMUP_SECONDS = 10_000
-_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,7 +43,7 @@ class EcsCapacitySpec:
 
     ``image_version``: ``None`` (default) = the lockfile's current pin for the region; a full version
     (``1.50.0-abcdef12``) = that image, which must be the lockfile's current or previous pin (checked when the
-    capacity is built: :func:`~constructs_br.images.slot_pin.select_slot_image`). Pinned mode only.
+    capacity is built: :func:`~constructs_br.bluegreen.expected_pin`). Pinned mode only.
     """
 
     image: ImageSpec
@@ -163,79 +162,5 @@ class EcsCapacitySpec:
         return p
 
 
-class Phase(StrEnum):
-    """Where a blue/green pair is (same values as EKS pairs). Only the default strategy weights change by phase."""
-
-    BLUE = "blue"
-    BLUE_GREEN = "blue+green"
-    GREEN = "green"
-    GREEN_BLUE = "green+blue"
-
-
-LIVE_SLOTS: dict[Phase, tuple[str, ...]] = {
-    Phase.BLUE: ("blue",),
-    Phase.BLUE_GREEN: ("blue", "green"),
-    Phase.GREEN: ("green",),
-    Phase.GREEN_BLUE: ("green", "blue"),
-}
-"""Slots that receive tasks in each phase (outgoing first in the two-slot phases)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BlueGreenSpec:
-    """Two capacities, ``blue`` and ``green``; ``phase`` says which take tasks (weight 1) and which get none.
-
-    Capacity invariant (the same as EKS node group pairs): every live slot exists and has ``min_size >= 1``,
-    so schedulable capacity never drops below the live slot's minimum; in a shifting phase the incoming slot's
-    ``min_size`` is at least the outgoing one's, so finishing the shift does not shrink the floor. A slot's
-    resources depend only on its own spec, never on the phase: a phase change never replaces the slot that stays.
-    """
-
-    name: str
-    phase: Phase = Phase.BLUE
-    blue: EcsCapacitySpec | None = None
-    green: EcsCapacitySpec | None = None
-
-    def __post_init__(self) -> None:
-        p = Problems()
-        prefix = f"capacity.{self.name}"
-        if not isinstance(self.name, str) or not _NAME.match(self.name):
-            p.add(f"{prefix}.name", self.name, "lowercase letters, digits and '-', starting with a letter (<= 31)")
-        try:
-            object.__setattr__(self, "phase", Phase(self.phase))
-        except ValueError:
-            p.add(f"{prefix}.phase", self.phase, " | ".join(ph.value for ph in Phase))
-            p.raise_if_any()
-        live = LIVE_SLOTS[self.phase]
-        for slot in live:
-            spec = self.slot(slot)
-            if spec is None:
-                p.add(f"{prefix}.{slot}", None, f"a capacity spec (slot {slot} takes tasks in phase {self.phase})")
-            elif spec.min_size < 1:
-                p.add(
-                    f"{prefix}.{slot}.min_size",
-                    spec.min_size,
-                    ">= 1 for a live slot",
-                    "tasks would have no guaranteed capacity",
-                )
-        if len(live) == 2:
-            outgoing, incoming = (self.slot(s) for s in live)
-            if outgoing is not None and incoming is not None and incoming.min_size < outgoing.min_size:
-                p.add(
-                    f"{prefix}.{live[1]}.min_size",
-                    incoming.min_size,
-                    f">= {live[0]}.min_size ({outgoing.min_size})",
-                    "when the shift completes, capacity must not fall below the live minimum",
-                )
-        if self.blue is None and self.green is None:
-            p.add(f"{prefix}", None, "at least one of blue / green")
-        p.raise_if_any()
-
-    def slot(self, slot: str) -> EcsCapacitySpec | None:
-        if slot not in ("blue", "green"):
-            raise ConfigError(problems=[Problem("slot", slot, "blue | green")])
-        return self.blue if slot == "blue" else self.green
-
-    def weight(self, slot: str) -> int:
-        """The slot's weight in the cluster's default capacity provider strategy (1 live, 0 standby)."""
-        return 1 if slot in LIVE_SLOTS[self.phase] else 0
+CapacityPair: TypeAlias = PairSpec[EcsCapacitySpec]
+"""A blue/green pair of ECS capacity specs."""

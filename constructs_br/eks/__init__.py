@@ -1,45 +1,50 @@
-"""EKS managed node groups on Bottlerocket: the node group, the blue/green pair, phases, and the VPC CNI's
-Pod Identity."""
+"""EKS on Bottlerocket: the cluster, managed node groups, blue/green node-group pairs, the VPC CNI's Pod Identity.
 
-from constructs_br.eks.nodegroup import BottlerocketNodeGroup, node_security_group
-from constructs_br.eks.pair import CUTOVER_TAINT_KEY, BlueGreenNodeGroupPair
-from constructs_br.eks.phases import (
-    SLOTS,
-    Phase,
-    incoming_slot,
-    live_slot,
-    next_phase,
-    parse_phase,
-    rollback_phase,
-    schedulable_min,
-    slots_present,
-    tainted_slot,
-    transitions,
-)
-from constructs_br.eks.pod_identity import VpcCniPodIdentity
-from constructs_br.eks.slot_pin import select_slot_image
+``NodeGroupSpec`` and friends are pure (``constructs_br.eks.spec``); the constructs load lazily, so importing the
+spec never starts jsii.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from constructs_br.eks.spec import NodeGroupSpec, Taint, TaintEffect, cluster_dns_ip
+
+if TYPE_CHECKING:
+    from constructs_br.eks.cluster import BottlerocketCluster, ClusterLogging
+    from constructs_br.eks.nodegroup import BottlerocketNodeGroup, node_security_group
+    from constructs_br.eks.pair import CUTOVER_TAINT_KEY, BlueGreenNodeGroupPair, NodeGroupPair
+    from constructs_br.eks.pod_identity import VpcCniPodIdentity
+
+_LAZY = {
+    "BottlerocketCluster": "constructs_br.eks.cluster",
+    "ClusterLogging": "constructs_br.eks.cluster",
+    "BottlerocketNodeGroup": "constructs_br.eks.nodegroup",
+    "node_security_group": "constructs_br.eks.nodegroup",
+    "CUTOVER_TAINT_KEY": "constructs_br.eks.pair",
+    "BlueGreenNodeGroupPair": "constructs_br.eks.pair",
+    "NodeGroupPair": "constructs_br.eks.pair",
+    "VpcCniPodIdentity": "constructs_br.eks.pod_identity",
+}
 
 __all__ = [
     "CUTOVER_TAINT_KEY",
-    "SLOTS",
     "BlueGreenNodeGroupPair",
+    "BottlerocketCluster",
     "BottlerocketNodeGroup",
+    "ClusterLogging",
+    "NodeGroupPair",
     "NodeGroupSpec",
-    "Phase",
     "Taint",
     "TaintEffect",
     "VpcCniPodIdentity",
     "cluster_dns_ip",
-    "incoming_slot",
-    "live_slot",
-    "next_phase",
     "node_security_group",
-    "parse_phase",
-    "rollback_phase",
-    "schedulable_min",
-    "select_slot_image",
-    "slots_present",
-    "tainted_slot",
-    "transitions",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,18 +27,17 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_br import tags as tag_keys
+from constructs_br.bluegreen.pins import FLOATING
+from constructs_br.eks.cluster import BottlerocketCluster, cluster_version_of
 from constructs_br.eks.spec import NodeGroupSpec, Taint, TaintEffect, cluster_dns_ip
-from constructs_br.errors import Problems
+from constructs_br.errors import ConfigError, Problems
 from constructs_br.iam.node_role import EksNodeRole
-from constructs_br.images.resolve import ResolutionMode, ResolvedImage
-from constructs_br.nodes import (
-    BottlerocketLaunchTemplate,
-    MetadataOptions,
-    VolumeOptions,
-    grant_ebs_key_to_autoscaling,
-    image_id_value,
-)
-from constructs_br.settings import custom_ami_user_data, eks_managed_user_data
+from constructs_br.images.lockfile import Lockfile
+from constructs_br.images.resolve import ImageSpec, ResolvedImage
+from constructs_br.nodes.image import image_id_value, resolve_for_stack
+from constructs_br.nodes.launch_template import BottlerocketLaunchTemplate, grant_ebs_key_to_autoscaling
+from constructs_br.nodes.options import MetadataOptions, VolumeOptions
+from constructs_br.settings import Settings, custom_ami_user_data, eks_managed_user_data
 
 
 def node_security_group(scope: Construct, construct_id: str, vpc: ec2.IVpc) -> ec2.SecurityGroup:
@@ -56,14 +55,16 @@ def node_security_group(scope: Construct, construct_id: str, vpc: ec2.IVpc) -> e
 class BottlerocketNodeGroup(Construct):
     """One EKS managed node group on Bottlerocket.
 
-    :param cluster: a stack-built ``aws_eks_v2.Cluster`` or ``Cluster.from_cluster_attributes`` (then give
-        ``cluster_security_group_id`` and ``vpc`` there; the custom-AMI path also needs endpoint and CA data).
+    :param cluster: a :class:`~constructs_br.eks.BottlerocketCluster` (it knows its Kubernetes minor, service CIDR
+        and add-ons), or any ``aws_eks_v2`` cluster with ``cluster_kubernetes_version`` given (imported clusters:
+        give ``cluster_security_group_id`` and ``vpc`` in ``from_cluster_attributes``; the custom-AMI path also
+        needs endpoint and CA data).
     :param spec: validated node-group configuration (:class:`NodeGroupSpec`).
-    :param image: the resolved image (``resolve_image``); the ``eks-managed`` path needs ``pinned`` mode.
-    :param cluster_version: the cluster's Kubernetes minor (``"1.33"``); the variant must match.
-    :param service_ipv4_cidr: the cluster's service CIDR (custom-AMI path: cluster-dns-ip is its ``.10``).
+    :param lockfile: where pins come from; the image is resolved for this construct's stack region.
+    :param cluster_kubernetes_version: the cluster's minor when the cluster is not a ``BottlerocketCluster``.
+    :param service_ipv4_cidr: the cluster's service CIDR (custom-AMI path; default: the BottlerocketCluster's).
     :param subnets: where nodes run (default: the VPC's private subnets with egress); an empty list is an error.
-    :param stage_settings: the stage's Bottlerocket settings layer (under the node group's own).
+    :param stage_settings: a settings layer under the node group's own (e.g. the stage's).
     :param volume_key: customer KMS key for both volumes (default: the AWS-managed EBS key); a ``kms.Key``
         created in this app also gets the Auto Scaling service-linked role's grant.
     :param extra_taints: taints added on top of ``spec.taints`` (the blue/green pair's cutover taint).
@@ -75,15 +76,15 @@ class BottlerocketNodeGroup(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        cluster: eks.ICluster | eks.Cluster,
+        cluster: eks.ICluster,
         spec: NodeGroupSpec,
-        image: ResolvedImage,
-        cluster_version: str | None,
+        lockfile: Lockfile,
         fleet: str,
-        stage: str,
+        stage: str | None = None,
         slot: str = "single",
+        cluster_kubernetes_version: str | None = None,
         service_ipv4_cidr: str | None = None,
-        stage_settings: Mapping[str, Any] | None = None,
+        stage_settings: Settings | Mapping[str, Any] | None = None,
         vpc: ec2.IVpc | None = None,
         subnets: Sequence[ec2.ISubnet] | None = None,
         node_role: iam.IRole | None = None,
@@ -95,6 +96,9 @@ class BottlerocketNodeGroup(Construct):
         f = spec.field_prefix
         # --- validate everything before creating any child ------------------------------------------------------
         problems = Problems()
+        cluster_version = cluster_version_of(cluster, cluster_kubernetes_version, "cluster_kubernetes_version")
+        if service_ipv4_cidr is None and isinstance(cluster, BottlerocketCluster):
+            service_ipv4_cidr = cluster.service_ipv4_cidr
         the_vpc = vpc or _cluster_vpc(cluster)
         subnet_ids: list[str] = []
         if subnets is not None:
@@ -111,17 +115,12 @@ class BottlerocketNodeGroup(Construct):
                 else len(subnet_ids),
             )
         )
-        if spec.image_path == "eks-managed" and image.mode is not ResolutionMode.PINNED:
-            problems.add(
-                "image.mode",
-                image.mode.value,
-                "pinned on the eks-managed path",
-                "the node group's ReleaseVersion comes from the lockfile pin",
-            )
-        if image.variant.name != spec.variant or image.arch.value != spec.arch:
-            problems.add(
-                "image", f"{image.variant.name}/{image.arch.value}", f"{spec.variant}/{spec.arch} (the spec's)"
-            )
+        variant = spec.variant_for(cluster_version)
+        image: ResolvedImage | None = None
+        try:
+            image = resolve_for_stack(self, ImageSpec(variant=variant, arch=spec.arch), lockfile, image_version=spec.image_version, field=f)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
         if spec.image_path == "custom-ami":
             if service_ipv4_cidr is None:
                 problems.add(f"{f}.service_ipv4_cidr", None, "the cluster's service CIDR (custom-ami path)")
@@ -139,19 +138,23 @@ class BottlerocketNodeGroup(Construct):
             )
         taints = (*spec.taints, *extra_taints)
         problems.raise_if_any()
+        assert image is not None
+        self.image = image
+        self.variant = variant
+        self.kubernetes_version = spec.kubernetes_version or cluster_version
         for warning in spec.warnings():
             Annotations.of(self).add_warning_v2("constructs-br:eks-spot-single-instance-type", warning)
 
         # --- defaults resolved once ---------------------------------------------------------------------------------
-        nodegroup_layer = {"settings": dict(spec.settings)} if spec.settings else None
-        stage_layer = {"settings": dict(stage_settings)} if stage_settings else None
+        nodegroup_layer = spec.settings_layer()
+        stage_layer = _layer(stage_settings)
         if spec.image_path == "eks-managed":
-            user_data = eks_managed_user_data(variant=spec.variant, stage=stage_layer, nodegroup=nodegroup_layer)
+            user_data = eks_managed_user_data(variant=variant, stage=stage_layer, nodegroup=nodegroup_layer)
             image_id = None
         else:
             assert service_ipv4_cidr is not None
             user_data = custom_ami_user_data(
-                variant=spec.variant,
+                variant=variant,
                 cluster_name=cluster.cluster_name,
                 api_server=cluster.cluster_endpoint,
                 cluster_certificate=cluster.cluster_certificate_authority_data,
@@ -160,14 +163,15 @@ class BottlerocketNodeGroup(Construct):
                 nodegroup=nodegroup_layer,
             )
             image_id = image_id_value(self, image)
-        image_version = image.release_version or "floating"
+        image_version = image.release_version or FLOATING
         resource_tags = {
             tag_keys.FLEET: fleet,
-            tag_keys.STAGE: stage,
             tag_keys.SLOT: slot,
             tag_keys.IMAGE_VERSION: image_version,
-            tag_keys.VARIANT: spec.variant,
+            tag_keys.VARIANT: variant,
         }
+        if stage is not None:
+            resource_tags[tag_keys.STAGE] = stage
 
         # --- children -----------------------------------------------------------------------------------------------
         if node_role is None:
@@ -204,6 +208,7 @@ class BottlerocketNodeGroup(Construct):
             subnets=subnet_ids,
             ami_type=spec.ami_type if managed else None,
             release_version=image.release_version if managed else None,
+            version=self.kubernetes_version if managed else None,
             capacity_type=spec.capacity_type,
             instance_types=list(spec.instance_types),
             scaling_config=eks.CfnNodegroup.ScalingConfigProperty(
@@ -224,20 +229,29 @@ class BottlerocketNodeGroup(Construct):
             ),
             tags=dict(sorted(resource_tags.items())),
         )
+        if isinstance(cluster, BottlerocketCluster):
+            cluster.register_node_group(self.resource)
 
     @property
     def nodegroup_name(self) -> str:
         return self.resource.attr_nodegroup_name
 
 
-def _cluster_vpc(cluster: eks.ICluster | eks.Cluster) -> ec2.IVpc | None:
+def _layer(settings: Settings | Mapping[str, Any] | None) -> Settings | Mapping[str, Any] | None:
+    """A settings layer for the builders: ``Settings`` as is, a mapping as the table under ``settings``."""
+    if settings is None or isinstance(settings, Settings):
+        return settings
+    return {"settings": dict(settings)} if settings else None
+
+
+def _cluster_vpc(cluster: eks.ICluster) -> ec2.IVpc | None:
     try:
         return cluster.vpc
     except Exception:  # imported cluster without vpc
         return None
 
 
-def _has_attr(cluster: eks.ICluster | eks.Cluster, attr: str) -> bool:
+def _has_attr(cluster: eks.ICluster, attr: str) -> bool:
     try:
         return bool(getattr(cluster, attr))
     except Exception:

@@ -1,23 +1,25 @@
-"""A blue/green pair of Bottlerocket node groups with a cutover phase (see :mod:`constructs_br.eks.phases`).
+"""A blue/green pair of Bottlerocket node groups: one :class:`~constructs_br.bluegreen.PairSpec`, built.
 
 Children (logical IDs are API): ``NodeRole`` and ``SecurityGroup`` shared by both slots (so removing a slot never
 touches them), ``Blue`` and ``Green`` (each a :class:`BottlerocketNodeGroup` with ``LaunchTemplate`` and
-``NodeGroup``). A phase change only adds/removes the incoming/outgoing slot and sets or clears the outgoing slot's
-``NoSchedule`` taint on its node group (EKS applies it to the nodes); the staying slot's launch template and user
-data are byte-identical, so it is never replaced or rolled.
+``NodeGroup``), each existing only while its phase names it. Each slot is built from its own spec (the pair's base
+plus the slot's overrides), so a change meant for the cutover goes on the incoming slot and the staying slot's
+launch template and node group are byte-identical in every transition.
 
-While both slots exist, the outgoing slot's node group depends on the incoming one: CloudFormation taints the old
-nodes only after the new node group is ``ACTIVE`` (its nodes joined), so schedulable capacity never drops below
-the live slot's minimum.
+In a two-slot phase the outgoing slot carries the ``NoSchedule`` taint :data:`CUTOVER_TAINT_KEY` (new pods land on
+the incoming slot) and its node group depends on the incoming one: CloudFormation taints the old nodes only after
+the new node group is ``ACTIVE``. Before the next phase deletes the outgoing node group, drain it
+(``brctl cutover next`` prints the ``kubectl drain`` command and, with a kubeconfig, refuses while pods remain), so
+pods move one node at a time under their PodDisruptionBudgets instead of all at once when EKS deletes the group.
 
-In a two-slot phase, both slots on the same pinned image is a synth-time warning
-(``constructs-br:same-image-both-slots``): the cutover would change nothing and only double capacity.
+Both slots on the same pinned image with the same spec is a synth warning (``constructs-br:same-image-both-slots``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 from aws_cdk import Annotations
 from aws_cdk import aws_ec2 as ec2
@@ -25,24 +27,29 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_br.eks.nodegroup import BottlerocketNodeGroup, node_security_group
-from constructs_br.eks.phases import Phase, incoming_slot, slots_present, tainted_slot
+from constructs_br.bluegreen.pair import PairSpec
+from constructs_br.bluegreen.pins import SAME_IMAGE_WARNING, same_image_message, shared_image_version
+from constructs_br.eks.nodegroup import BottlerocketNodeGroup, _cluster_vpc, node_security_group
 from constructs_br.eks.spec import NodeGroupSpec, Taint, TaintEffect
 from constructs_br.errors import Problems
 from constructs_br.iam.node_role import EksNodeRole
-from constructs_br.images.resolve import ResolvedImage
-from constructs_br.images.slot_pin import SAME_IMAGE_WARNING, same_image_message, shared_image_version
+from constructs_br.images.lockfile import Lockfile
+from constructs_br.settings import Settings
 
 CUTOVER_TAINT_KEY = "constructs-br/cutover"
-"""The taint on the outgoing slot: new pods avoid it, running pods stay until EKS drains the node group."""
+"""The taint on the outgoing slot: new pods avoid it; running pods stay until the slot is drained."""
+
+NodeGroupPair: TypeAlias = PairSpec[NodeGroupSpec]
+"""A blue/green pair of node-group specs."""
 
 
 class BlueGreenNodeGroupPair(Construct):
-    """Two slots, ``blue`` and ``green``, each with its own image; ``phase`` says which exist and which is tainted.
+    """The slots of ``pair`` that its phase needs, each a :class:`BottlerocketNodeGroup` built from its own spec.
 
-    :param images: the image of each slot present in ``phase`` (``{"blue": ..., "green": ...}``); see
-        :func:`~constructs_br.eks.slot_pin.select_slot_image` to pin a slot to the lockfile's previous image.
-    Other parameters are :class:`BottlerocketNodeGroup`'s; ``fleet`` is the pair's name.
+    :param pair: base spec, per-slot overrides and phase (:class:`~constructs_br.bluegreen.PairSpec`); its name is
+        the fleet tag.
+    :param lockfile: where pins come from (each slot: the current pin, or the previous one by ``image_version``).
+    Other parameters are :class:`BottlerocketNodeGroup`'s.
     """
 
     def __init__(
@@ -50,43 +57,51 @@ class BlueGreenNodeGroupPair(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        cluster: eks.ICluster | eks.Cluster,
-        spec: NodeGroupSpec,
-        phase: Phase | str,
-        images: Mapping[str, ResolvedImage],
-        cluster_version: str | None,
-        fleet: str,
-        stage: str,
+        cluster: eks.ICluster,
+        pair: PairSpec[NodeGroupSpec],
+        lockfile: Lockfile,
+        stage: str | None = None,
+        cluster_kubernetes_version: str | None = None,
         service_ipv4_cidr: str | None = None,
-        stage_settings: Mapping[str, Any] | None = None,
+        stage_settings: Settings | Mapping[str, Any] | None = None,
         vpc: ec2.IVpc | None = None,
         subnets: Sequence[ec2.ISubnet] | None = None,
         volume_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.phase = Phase(phase)
         problems = Problems()
-        for slot in slots_present(self.phase):
-            if slot not in images:
-                problems.add(f"{spec.field_prefix}.{slot}", None, f"an image for slot {slot} (phase {self.phase})")
-        the_vpc = vpc or cluster.vpc
+        if not isinstance(pair.base, NodeGroupSpec):
+            problems.add(f"{pair.field_prefix}.{pair.name}.base", type(pair.base).__name__, "a NodeGroupSpec")
+        if pair.retire_outgoing:
+            problems.add(
+                f"{pair.field_prefix}.{pair.name}.retire_outgoing",
+                True,
+                "false for EKS pairs",
+                "EKS node groups are drained with kubectl and deleted by the next phase; retiring is an ECS step",
+            )
+        the_vpc = vpc or _cluster_vpc(cluster)
+        if the_vpc is None:
+            problems.add(f"{pair.field_prefix}.{pair.name}.vpc", None, "a VPC (the imported cluster has none)")
         problems.raise_if_any()
-
+        assert the_vpc is not None
+        self.pair = pair
+        self.phase = pair.phase
         self.node_role = EksNodeRole(self, "NodeRole", cluster_arn=cluster.cluster_arn).role
         self.security_group = node_security_group(self, "SecurityGroup", the_vpc)
         self.slots: dict[str, BottlerocketNodeGroup] = {}
-        tainted = tainted_slot(self.phase)
-        for slot in slots_present(self.phase):
+        outgoing = pair.outgoing
+        for slot in pair.present:
+            spec = pair.slot_spec(slot)
             self.slots[slot] = BottlerocketNodeGroup(
                 self,
                 slot.capitalize(),
                 cluster=cluster,
                 spec=spec,
-                image=images[slot],
-                cluster_version=cluster_version,
-                fleet=fleet,
+                lockfile=lockfile,
+                fleet=pair.name,
                 stage=stage,
                 slot=slot,
+                cluster_kubernetes_version=cluster_kubernetes_version,
                 service_ipv4_cidr=service_ipv4_cidr,
                 stage_settings=stage_settings,
                 vpc=the_vpc,
@@ -96,24 +111,24 @@ class BlueGreenNodeGroupPair(Construct):
                 volume_key=volume_key,
                 extra_taints=(
                     [Taint(key=CUTOVER_TAINT_KEY, value="outgoing", effect=TaintEffect.NO_SCHEDULE)]
-                    if slot == tainted
+                    if slot == outgoing
                     else []
                 ),
             )
-        if tainted is not None:
-            incoming = next(s for s in self.slots if s != tainted)
-            self.slots[tainted].resource.add_dependency(self.slots[incoming].resource)
-        _warn_if_same_image(self, fleet, self.phase, images)
+        incoming = pair.incoming
+        if outgoing is not None and incoming is not None:
+            self.slots[outgoing].resource.add_dependency(self.slots[incoming].resource)
+            self._warn_if_same(outgoing, incoming)
 
-
-def _warn_if_same_image(pair: Construct, name: str, phase: Phase, images: Mapping[str, ResolvedImage]) -> None:
-    """Warn (the deploy is safe, only pointless) when both slots of a two-slot phase run the same pinned image."""
-    incoming, outgoing = incoming_slot(phase), tainted_slot(phase)
-    if incoming is None or outgoing is None:
-        return
-    version = shared_image_version(images[outgoing], images[incoming])
-    if version is not None:
+    def _warn_if_same(self, outgoing: str, incoming: str) -> None:
+        """Warn (the deploy is safe, only pointless) when both slots run the same image with the same spec."""
+        version = shared_image_version(self.slots[outgoing].image, self.slots[incoming].image)
+        a, b = (dataclasses.replace(self.pair.slot_spec(s), image_version=None) for s in (outgoing, incoming))
+        if version is None or a != b:
+            return
         message = same_image_message(
-            pair=name, phase=phase.value, version=version, outgoing=outgoing, incoming=incoming
+            pair=self.pair.name, phase=self.phase.value, version=version, outgoing=outgoing, incoming=incoming
         )
-        Annotations.of(pair).add_warning_v2(SAME_IMAGE_WARNING, message)
+        Annotations.of(self).add_warning_v2(SAME_IMAGE_WARNING, message)
+
+

@@ -1,12 +1,18 @@
 """Pure node-group configuration and its validation (no ``aws_cdk``): usable by stage config, ``brctl`` and tests.
 
->>> spec = NodeGroupSpec(variant="aws-k8s-1.33", arch="arm64", instance_types=("m7g.large",))
->>> spec.ami_type
-'BOTTLEROCKET_ARM_64'
->>> NodeGroupSpec(variant="aws-k8s-1.33", arch="arm64", instance_types=("m7i.large",))  # doctest: +ELLIPSIS
+The image is given once: the flavour (``nvidia``, ``fips``) and ``arch`` here, the Kubernetes minor from the
+cluster (or ``kubernetes_version`` on one slot during an upgrade), the exact image from the lockfile
+(``image_version``: the lockfile's current pin, or its previous one).
+
+>>> spec = NodeGroupSpec(arch="arm64", instance_types=("m7g.large",))
+>>> spec.ami_type, spec.variant_for("1.33")
+('BOTTLEROCKET_ARM_64', 'aws-k8s-1.33')
+>>> NodeGroupSpec(arch="arm64", instance_types=("m7i.large",))  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
 constructs_br.errors.ConfigError: nodegroup.instance_types: got 'm7i.large'; allowed: arm64 (Graviton, *g*) ...
+>>> NodeGroupSpec(arch="x86_64", instance_types=("m7i.large",)).kubernetes_problems("1.33", kubernetes_version="1.34")
+[Problem(field='nodegroup.kubernetes_version', value='1.34', allowed='1.30..1.33 (the cluster runs 1.33; nodes may be up to 3 minors older, never newer)', hint='')]
 """
 
 from __future__ import annotations
@@ -19,8 +25,10 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from constructs_br.errors import ConfigError, Problem, Problems
-from constructs_br.images.catalogue import Arch, get_variant, parse_arch
+from constructs_br.images.catalogue import KUBERNETES_MINORS, Arch, Variant, get_variant, parse_arch
+from constructs_br.images.ssm import validate_image_version_full
 from constructs_br.instance_types import has_nvidia_gpu, instance_arch
+from constructs_br.settings.model import Settings
 
 CapacityType = Literal["ON_DEMAND", "SPOT"]
 ImagePath = Literal["eks-managed", "custom-ami"]
@@ -28,6 +36,8 @@ ImagePath = Literal["eks-managed", "custom-ami"]
 _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 RESERVED_LABEL_PREFIXES = ("eks.amazonaws.com/", "kubernetes.io/", "k8s.io/")
+KUBELET_SKEW = 3
+"""Kubelets may be up to three minors older than the API server (Kubernetes version skew policy), never newer."""
 
 
 class TaintEffect(StrEnum):
@@ -75,14 +85,20 @@ def label_value_problems(value: str, field_name: str) -> list[Problem]:
 class NodeGroupSpec:
     """Everything about one EKS managed node group that is not the cluster: validated on construction.
 
-    Defaults: on-demand, 2 nodes (1..3), ``max_unavailable=1`` (one node replaced at a time), no forced updates
-    (``force_update=False``: EKS respects PodDisruptionBudgets and fails the update instead of evicting),
-    OS volume 4 GiB, data volume 20 GiB, IMDS hop limit 1.
+    Defaults: standard flavour (no NVIDIA, no FIPS), on-demand, 2 nodes (1..3), ``max_unavailable=1`` (one node
+    replaced at a time), no forced updates (``force_update=False``: EKS respects PodDisruptionBudgets and fails the
+    update instead of evicting), OS volume 4 GiB, data volume 20 GiB, IMDS hop limit 1, the cluster's Kubernetes
+    minor, the lockfile's current pin.
     """
 
-    variant: str
     arch: str
     instance_types: tuple[str, ...]
+    nvidia: bool = False
+    fips: bool = False
+    kubernetes_version: str | None = None
+    """``None``: the cluster's minor. Set on the incoming slot to move nodes to a new minor after the control plane."""
+    image_version: str | None = None
+    """``None``: the lockfile's current pin for the stack's region; else a full version (current or previous pin)."""
     image_path: ImagePath = "eks-managed"
     capacity_type: CapacityType = "ON_DEMAND"
     min_size: int = 1
@@ -97,8 +113,9 @@ class NodeGroupSpec:
     data_volume_gib: int = 20
     hop_limit: int = 1
     hop_limit_reason: str | None = None
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    """The node group's Bottlerocket settings layer (``{"kubernetes": {...}}``), merged over secure defaults."""
+    settings: Settings | Mapping[str, Any] | None = None
+    """The node group's Bottlerocket settings layer (:class:`~constructs_br.settings.Settings`, or the table under
+    ``settings`` as a mapping: ``{"kubernetes": {...}}``), merged over secure defaults."""
     field_prefix: str = "nodegroup"
 
     def __post_init__(self) -> None:
@@ -110,26 +127,50 @@ class NodeGroupSpec:
 
     # --- derived ------------------------------------------------------------------------------------------------
     @property
-    def ami_type(self) -> str:
-        """The EKS AMI type (``BOTTLEROCKET_*``) of the variant and arch."""
-        return get_variant(self.variant).eks_ami_type(self.arch)
+    def flavour(self) -> str:
+        """``""``, ``-nvidia``, ``-fips`` or ``-nvidia-fips``."""
+        return "-nvidia" * self.nvidia + "-fips" * self.fips
+
+    def variant_for(self, cluster_version: str) -> str:
+        """The Bottlerocket variant this spec runs on a cluster of ``cluster_version``."""
+        return f"aws-k8s-{self.kubernetes_version or cluster_version}{self.flavour}"
 
     @property
-    def k8s_minor(self) -> str | None:
-        return get_variant(self.variant).k8s_minor
+    def ami_type(self) -> str:
+        """The EKS AMI type (``BOTTLEROCKET_*``) of the flavour and arch."""
+        return "BOTTLEROCKET_" + parse_arch(self.arch).eks_token + "_NVIDIA" * self.nvidia + "_FIPS" * self.fips
+
+    def settings_layer(self) -> Settings | Mapping[str, Any] | None:
+        """The settings as a builder layer (a mapping is the table under ``settings``)."""
+        if self.settings is None or isinstance(self.settings, Settings):
+            return self.settings
+        return {"settings": dict(self.settings)} if self.settings else None
 
     # --- validation ---------------------------------------------------------------------------------------------
     def problems(self) -> list[Problem]:
         f = self.field_prefix
         p = Problems()
-        variant = None
-        try:
-            variant = get_variant(self.variant, field=f"{f}.variant")
-            if variant.family != "k8s":
-                p.add(f"{f}.variant", self.variant, "an aws-k8s-* variant (EKS node groups)")
-                variant = None
-        except ConfigError as exc:
-            p.extend(exc.problems)
+        variant: Variant | None = None
+        flags_ok = True
+        for name in ("nvidia", "fips"):
+            if not isinstance(getattr(self, name), bool):
+                p.add(f"{f}.{name}", getattr(self, name), "True | False")
+                flags_ok = False
+        if self.kubernetes_version is not None and self.kubernetes_version not in KUBERNETES_MINORS:
+            p.add(
+                f"{f}.kubernetes_version",
+                self.kubernetes_version,
+                "None (the cluster's minor) | " + " | ".join(KUBERNETES_MINORS),
+            )
+        elif flags_ok:
+            variant = get_variant(self.variant_for(self.kubernetes_version or KUBERNETES_MINORS[-1]))
+        if self.image_version is not None:
+            try:
+                validate_image_version_full(self.image_version, f"{f}.image_version")
+            except ConfigError as exc:
+                p.extend(exc.problems)
+        if self.settings is not None and not isinstance(self.settings, (Settings, Mapping)):
+            p.add(f"{f}.settings", type(self.settings).__name__, "a Settings, a mapping, or None")
         arch: Arch | None = None
         try:
             arch = parse_arch(self.arch, field=f"{f}.arch")
@@ -158,14 +199,14 @@ class NodeGroupSpec:
                     p.add(
                         f"{f}.instance_types",
                         it,
-                        f"non-GPU instance types for {variant.name}",
+                        "non-GPU instance types without nvidia=True",
                         "NVIDIA GPU instances need an -nvidia variant (drivers and device plugin)",
                     )
                 if variant.nvidia and not has_nvidia_gpu(it):
                     p.add(
                         f"{f}.instance_types",
                         it,
-                        f"NVIDIA GPU instance types (p*, g*, gr*) for {variant.name}",
+                        "NVIDIA GPU instance types (p*, g*, gr*) with nvidia=True",
                         "an -nvidia variant on a GPU-less instance wastes the image and fails the device plugin",
                     )
         if self.capacity_type not in ("ON_DEMAND", "SPOT"):
@@ -219,20 +260,31 @@ class NodeGroupSpec:
             )
         return out
 
-    def cluster_problems(self, *, cluster_version: str | None, subnet_count: int | None) -> list[Problem]:
-        """Checks that need the cluster: Kubernetes minor and subnets (``None`` = unknown at synth, skipped)."""
+    def kubernetes_problems(self, cluster_version: str, *, kubernetes_version: str | None = None) -> list[Problem]:
+        """Version skew against the cluster: nodes may be up to :data:`KUBELET_SKEW` minors older, never newer."""
         f = self.field_prefix
-        p = Problems()
-        minor = self.k8s_minor
-        if cluster_version is not None and minor is not None and minor != cluster_version:
-            p.add(
-                f"{f}.variant",
-                self.variant,
-                f"an aws-k8s-{cluster_version}* variant (the cluster runs {cluster_version})",
-                "managed node groups must run the control plane's Kubernetes minor",
+        node = kubernetes_version if kubernetes_version is not None else self.kubernetes_version
+        if node is None or node not in KUBERNETES_MINORS or cluster_version not in KUBERNETES_MINORS:
+            return []
+        lo = KUBERNETES_MINORS.index(cluster_version) - KUBELET_SKEW
+        allowed = KUBERNETES_MINORS[max(lo, 0) : KUBERNETES_MINORS.index(cluster_version) + 1]
+        if node in allowed:
+            return []
+        return [
+            Problem(
+                f"{f}.kubernetes_version",
+                node,
+                f"{allowed[0]}..{allowed[-1]} (the cluster runs {cluster_version}; nodes may be up to "
+                f"{KUBELET_SKEW} minors older, never newer)",
             )
+        ]
+
+    def cluster_problems(self, *, cluster_version: str, subnet_count: int | None) -> list[Problem]:
+        """Checks that need the cluster: Kubernetes skew and subnets (``None`` = unknown at synth, skipped)."""
+        p = Problems()
+        p.extend(self.kubernetes_problems(cluster_version))
         if subnet_count is not None and subnet_count == 0:
-            p.add(f"{f}.subnets", [], "at least one subnet (none selected)")
+            p.add(f"{self.field_prefix}.subnets", [], "at least one subnet (none selected)")
         return p.items
 
 

@@ -13,12 +13,6 @@ from constructs_br.images.catalogue import (
 )
 from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile, MissingPinError, Pin, PreviousPin
 from constructs_br.images.resolve import ImageSpec, ResolutionMode, ResolvedImage, resolve_image
-from constructs_br.images.slot_pin import (
-    SAME_IMAGE_WARNING,
-    same_image_message,
-    select_slot_image,
-    shared_image_version,
-)
 from constructs_br.images.ssm import (
     parameter_path,
     parse_parameter_path,
@@ -31,7 +25,6 @@ __all__ = [
     "ALL_VARIANTS",
     "DEFAULT_LOCKFILE",
     "KUBERNETES_MINORS",
-    "SAME_IMAGE_WARNING",
     "Arch",
     "ImageSpec",
     "Lockfile",
@@ -46,9 +39,6 @@ __all__ = [
     "parse_arch",
     "parse_parameter_path",
     "resolve_image",
-    "same_image_message",
-    "select_slot_image",
-    "shared_image_version",
     "validate_ami_id",
     "validate_image_version_full",
     "validate_release",

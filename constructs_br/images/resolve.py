@@ -8,16 +8,17 @@ Modes:
 * ``context``: a CDK context lookup of the SSM parameter, cached in ``cdk.context.json`` (pinned per checkout, but
   the cache is not reviewed like the lockfile).
 * ``deploy-time``: the SSM parameter resolved by CloudFormation at deploy time: the image floats with every release.
-  Allowed in ``pilot``; anywhere else only with a written ``allow_deploy_time_reason``.
+  Only with a written ``allow_deploy_time_reason`` (the app decides where that is acceptable, e.g. a pilot stage).
 
 >>> from constructs_br.images.lockfile import Lockfile
->>> spec = ImageSpec(variant="aws-k8s-1.33", arch="arm64", mode=ResolutionMode.DEPLOY_TIME)
->>> resolve_image(spec, region="us-west-2", stage="pilot", lockfile=Lockfile.empty()).ssm_path
+>>> spec = ImageSpec(variant="aws-k8s-1.33", arch="arm64", mode=ResolutionMode.DEPLOY_TIME,
+...                  allow_deploy_time_reason="pilot tracks every release to catch regressions early")
+>>> resolve_image(spec, region="us-west-2", lockfile=Lockfile.empty()).ssm_path
 '/aws/service/bottlerocket/aws-k8s-1.33/arm64/latest/image_id'
->>> resolve_image(spec, region="us-east-1", stage="production", lockfile=Lockfile.empty())  # doctest: +ELLIPSIS
+>>> ImageSpec(variant="aws-k8s-1.33", arch="arm64", mode="deploy-time")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-constructs_br.errors.ConfigError: image.mode: got 'deploy-time'; allowed: pinned | context (deploy-time only in pilot...
+constructs_br.errors.ConfigError: image.mode: got 'deploy-time'; allowed: pinned | context (deploy-time only with...
 """
 
 from __future__ import annotations
@@ -30,10 +31,7 @@ from constructs_br.images.catalogue import Arch, Variant, get_variant, parse_arc
 from constructs_br.images.lockfile import Lockfile, Pin
 from constructs_br.images.ssm import LATEST, parameter_path, short_version
 
-DEPLOY_TIME_STAGES: tuple[str, ...] = ("pilot",)
-"""Stages where ``deploy-time`` resolution needs no written reason."""
-
-ALLOWED_MODES = "pinned | context (deploy-time only in pilot, or with allow_deploy_time_reason)"
+ALLOWED_MODES = "pinned | context (deploy-time only with allow_deploy_time_reason)"
 
 
 class ResolutionMode(StrEnum):
@@ -66,6 +64,14 @@ class ImageSpec:
         except ValueError:
             p.add("image.mode", self.mode, " | ".join(m.value for m in ResolutionMode))
         reason = self.allow_deploy_time_reason
+        if self.mode == ResolutionMode.DEPLOY_TIME and reason is None:
+            p.add(
+                "image.mode",
+                self.mode.value,
+                ALLOWED_MODES,
+                "the image would float to every new Bottlerocket release at deploy time; pin it (brctl pins "
+                "refresh) or say why in allow_deploy_time_reason",
+            )
         if reason is not None:
             if not isinstance(reason, str) or not reason.strip():
                 p.add("image.allow_deploy_time_reason", reason, "a non-empty written reason, or None")
@@ -106,11 +112,10 @@ class ResolvedImage:
         return self.variant.eks_ami_type(self.arch)
 
 
-def resolve_image(spec: ImageSpec, *, region: str, stage: str, lockfile: Lockfile) -> ResolvedImage:
-    """Resolve ``spec`` for one stage's region. Each region gets its own region's pin.
+def resolve_image(spec: ImageSpec, *, region: str, lockfile: Lockfile) -> ResolvedImage:
+    """Resolve ``spec`` for one region. Each region gets its own region's pin.
 
-    Raises :class:`~constructs_br.images.lockfile.MissingPinError` (pinned, no pin) or :class:`ConfigError`
-    (deploy-time outside pilot without a reason).
+    Raises :class:`~constructs_br.images.lockfile.MissingPinError` (pinned, no pin for that region).
     """
     variant = get_variant(spec.variant, field="image.variant")
     arch = parse_arch(spec.arch, field="image.arch")
@@ -119,14 +124,6 @@ def resolve_image(spec: ImageSpec, *, region: str, stage: str, lockfile: Lockfil
         pin = lockfile.get(region, variant.name, arch.value)
         path = parameter_path(variant, arch, short_version(pin.image_version))
         return ResolvedImage(mode=mode, variant=variant, arch=arch, region=region, ssm_path=path, pin=pin)
-    if mode is ResolutionMode.DEPLOY_TIME and stage not in DEPLOY_TIME_STAGES and not spec.allow_deploy_time_reason:
-        raise ConfigError(
-            "image.mode",
-            mode.value,
-            ALLOWED_MODES,
-            f"stage {stage!r} would float to every new Bottlerocket release at deploy time; "
-            "pin it (brctl pins refresh) or set allow_deploy_time_reason",
-        )
     return ResolvedImage(
         mode=mode,
         variant=variant,

@@ -1,12 +1,23 @@
-"""What EKS node groups and ECS capacity share: the image as a template value, and the secure launch template."""
+"""What EKS node groups and ECS capacity share: launch-template options (pure), the image as a template value,
+and the secure launch template. Construct-layer names load lazily, so ``nodes.options`` stays free of jsii."""
 
-from constructs_br.nodes.image import image_id_value
-from constructs_br.nodes.launch_template import (
-    BottlerocketLaunchTemplate,
-    MetadataOptions,
-    VolumeOptions,
-    grant_ebs_key_to_autoscaling,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from constructs_br.nodes.options import MetadataOptions, VolumeOptions
+
+if TYPE_CHECKING:
+    from constructs_br.nodes.image import image_id_value, resolve_for_stack
+    from constructs_br.nodes.launch_template import BottlerocketLaunchTemplate, grant_ebs_key_to_autoscaling
+
+_LAZY = {
+    "BottlerocketLaunchTemplate": "constructs_br.nodes.launch_template",
+    "grant_ebs_key_to_autoscaling": "constructs_br.nodes.launch_template",
+    "image_id_value": "constructs_br.nodes.image",
+    "resolve_for_stack": "constructs_br.nodes.image",
+}
 
 __all__ = [
     "BottlerocketLaunchTemplate",
@@ -14,4 +25,11 @@ __all__ = [
     "VolumeOptions",
     "grant_ebs_key_to_autoscaling",
     "image_id_value",
+    "resolve_for_stack",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
