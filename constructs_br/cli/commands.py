@@ -1,26 +1,48 @@
-"""The command groups ``brctl`` knows. Each module exposes ``register(subparsers)``, which sets
-``handler`` (a ``Callable[[argparse.Namespace], int]``) on every leaf parser via ``set_defaults``."""
+"""The command groups ``brctl`` knows, as data: name, module, one-line help.
+
+Each module exposes ``register(subparsers)``, which adds its parser (same name and help as here) and sets
+``handler`` (a ``Callable[[argparse.Namespace], int]``) on every leaf parser via ``set_defaults``. ``brctl`` imports
+only the module of the command being run (and none for ``brctl --help``), so showing help or running ``userdata``
+never loads boto3, rich or the CDK; a test checks the help strings here match what each module registers.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 Register = Callable[["argparse._SubParsersAction[Any]"], None]
 
-REGISTRY: list[Register] = []
 
-from constructs_br.cli import userdata  # noqa: E402  (appended registration; userdata never imports this module)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    """One ``brctl`` command group."""
 
-REGISTRY.append(userdata.register)
+    name: str
+    module: str
+    help: str
 
-# Command modules import ``main`` (exit codes) but never this module, so registering them here, after REGISTRY
-# exists, cannot form an import cycle.
-from constructs_br.cli import drift, pins  # noqa: E402
+    def register(self) -> Register:
+        """The module's ``register`` function (imports the module)."""
+        fn: Register = importlib.import_module(self.module).register
+        return fn
 
-REGISTRY.extend([pins.register, drift.register])
 
-from constructs_br.cli import cutover  # noqa: E402
-
-REGISTRY.append(cutover.register)
+COMMANDS: tuple[Command, ...] = (
+    Command(name="userdata", module="constructs_br.cli.userdata", help="render and validate Bottlerocket user data"),
+    Command(
+        name="pins",
+        module="constructs_br.cli.pins",
+        help="pin Bottlerocket images per region (bottlerocket.lock.json)",
+    ),
+    Command(
+        name="drift",
+        module="constructs_br.cli.drift",
+        help="compare running instances and node groups with the lockfile",
+    ),
+    Command(name="cutover", module="constructs_br.cli.cutover", help="blue/green node-group cutover gate"),
+)
+"""Every command group, in ``brctl --help`` order."""

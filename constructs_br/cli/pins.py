@@ -94,9 +94,9 @@ def _format_reason(exc: ConfigError) -> str:
 def _add_lockfile(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--lockfile",
-        default=DEFAULT_LOCKFILE,
+        default=None,  # brctl main fills it in: the [tool.brctl] lockfile, else ./bottlerocket.lock.json
         metavar="PATH",
-        help=f"lockfile to read/write (default: ./{DEFAULT_LOCKFILE})",
+        help=f"lockfile to read/write (default: the [tool.brctl] lockfile, else ./{DEFAULT_LOCKFILE})",
     )
 
 

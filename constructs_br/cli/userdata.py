@@ -1,31 +1,52 @@
-"""``brctl userdata``: render the TOML a node group gets; validate user-data files against a variant.
+"""``brctl userdata``: print the TOML a node group boots with; validate user-data files against a variant.
 
-Exit codes: 0 all valid, 1 any file invalid (every problem printed with its dotted path), 2 usage (unknown variant,
-unreadable file, stage config missing).
+``render`` reads the synthesized cloud assembly (``npx cdk synth`` first), never the app's Python: the stack is named
+by the ``[tool.brctl]`` table (``eks-stack``, or ``ecs-stack`` with ``--ecs``) or by ``--stack``; the launch
+template is the one tagged ``constructs-br:fleet`` = ``--nodegroup`` (and ``constructs-br:slot`` = ``--slot``,
+default: the first slot present, blue before green). CloudFormation references in the user data are shown as
+``${Token[Ref X]}`` / ``${Token[GetAtt X.Attr]}`` placeholders.
+
+Exit codes: 0 ok / all valid, 1 any file invalid (every problem printed with its dotted path), 2 usage (unknown
+variant, unreadable file, no cloud assembly, no such node group).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from constructs_br import tags
+from constructs_br.cli._project import load_project
 from constructs_br.errors import ConfigError, Problem
 from constructs_br.settings import parse_variant, validate_user_data
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+SLOT_ORDER = ("blue", "green")
+"""Default slot preference when ``--slot`` is not given."""
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     group = subparsers.add_parser("userdata", help="render and validate Bottlerocket user data")
     sub = group.add_subparsers(dest="userdata_command", required=True, metavar="SUBCOMMAND")
 
-    render = sub.add_parser("render", help="print the TOML user data a stage's node group gets")
+    render = sub.add_parser(
+        "render", help="print the TOML user data a stage's node group gets (from the synthesized cloud assembly)"
+    )
     render.add_argument("--stage", required=True, help="stage name, e.g. pilot, canary, production")
-    render.add_argument("--nodegroup", default=None, help="node group name (default: the stage's defaults)")
+    render.add_argument(
+        "--nodegroup",
+        default=None,
+        metavar="NAME",
+        help="node group / capacity name (the constructs-br:fleet tag; default: the only one in the stack)",
+    )
+    render.add_argument("--slot", default=None, help="blue | green (default: the first present, blue before green)")
+    render.add_argument("--stack", default=None, help="stack name (default: from the [tool.brctl] table)")
+    render.add_argument("--ecs", action="store_true", help="the stage's ECS stack ([tool.brctl] ecs-stack)")
+    render.add_argument("--assembly", default=None, metavar="DIR", help="cloud assembly (default: [tool.brctl])")
     render.set_defaults(handler=run_render)
 
     validate = sub.add_parser("validate", help="validate user-data files (TOML, gzip or base64) for a variant")
@@ -35,21 +56,115 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     validate.set_defaults(handler=run_validate)
 
 
+# --- render ---------------------------------------------------------------------------------------------------------
+def placeholder(value: Any) -> str:
+    """A CloudFormation intrinsic as a ``${Token[...]}`` placeholder naming what it refers to.
+
+    >>> placeholder({"Ref": "Cluster"}), placeholder({"Fn::GetAtt": ["Cluster", "Endpoint"]})
+    ('${Token[Ref Cluster]}', '${Token[GetAtt Cluster.Endpoint]}')
+    """
+    if isinstance(value, Mapping) and len(value) == 1:
+        ((fn, arg),) = value.items()
+        if fn == "Ref":
+            return f"${{Token[Ref {arg}]}}"
+        if fn == "Fn::GetAtt":
+            target = ".".join(str(a) for a in arg) if isinstance(arg, list) else str(arg)
+            return f"${{Token[GetAtt {target}]}}"
+        return f"${{Token[{fn}]}}"
+    return f"${{Token[{json.dumps(value, sort_keys=True)}]}}"
+
+
+def decode_cfn_user_data(user_data: Any) -> str:
+    """The text of a launch template's ``UserData``: ``Fn::Base64`` of a string, of ``Fn::Join`` (non-string parts
+    become placeholders) or of ``Fn::Sub`` (shown as written).
+
+    >>> decode_cfn_user_data({"Fn::Base64": {"Fn::Join": ["", ['name = "', {"Ref": "Cluster"}, '"']]}})
+    'name = "${Token[Ref Cluster]}"'
+    """
+    if not (isinstance(user_data, Mapping) and set(user_data) == {"Fn::Base64"}):
+        raise ConfigError("UserData", user_data, "{'Fn::Base64': ...} as the CDK synthesizes it")
+    body = user_data["Fn::Base64"]
+    if isinstance(body, str):
+        return body
+    if isinstance(body, Mapping) and set(body) == {"Fn::Join"}:
+        sep, parts = body["Fn::Join"]
+        return str(sep).join(p if isinstance(p, str) else placeholder(p) for p in parts)
+    if isinstance(body, Mapping) and set(body) == {"Fn::Sub"}:
+        sub = body["Fn::Sub"]
+        return sub if isinstance(sub, str) else str(sub[0])
+    return placeholder(body)
+
+
+def _tags(resource: Mapping[str, Any]) -> dict[str, str]:
+    data = resource.get("Properties", {}).get("LaunchTemplateData", {})
+    out: dict[str, str] = {}
+    for spec in data.get("TagSpecifications", ()):
+        for tag in spec.get("Tags", ()):
+            if isinstance(tag.get("Key"), str) and isinstance(tag.get("Value"), str):
+                out[tag["Key"]] = tag["Value"]
+    return out
+
+
+def _slot_rank(slot: str) -> tuple[int, str]:
+    return (SLOT_ORDER.index(slot) if slot in SLOT_ORDER else len(SLOT_ORDER), slot)
+
+
+def find_launch_template(
+    template: Mapping[str, Any], fleet: str | None, slot: str | None, *, stack: str
+) -> tuple[str, Mapping[str, Any], str]:
+    """``(logical_id, resource, slot)`` of the fleet's launch template; :class:`ConfigError` naming the flag and
+    what the stack has when there is no such fleet or slot."""
+    found: list[tuple[str, str, str, Mapping[str, Any]]] = []
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") != "AWS::EC2::LaunchTemplate":
+            continue
+        t = _tags(resource)
+        if tags.FLEET in t:
+            found.append((t[tags.FLEET], t.get(tags.SLOT, ""), logical_id, resource))
+    fleets = sorted({f for f, *_ in found})
+    if not fleets:
+        raise ConfigError("--stack", stack, f"a stack with launch templates tagged {tags.FLEET}")
+    if fleet is None:
+        if len(fleets) > 1:
+            raise ConfigError("--nodegroup", None, " | ".join(fleets), f"{stack} has {len(fleets)} fleets; name one")
+        fleet = fleets[0]
+    mine = sorted((x for x in found if x[0] == fleet), key=lambda x: _slot_rank(x[1]))
+    if not mine:
+        raise ConfigError("--nodegroup", fleet, " | ".join(fleets), f"fleets of {stack} ({tags.FLEET} tags)")
+    if slot is not None:
+        mine = [x for x in mine if x[1] == slot]
+        if not mine:
+            slots = ", ".join(sorted({x[1] for x in found if x[0] == fleet}, key=_slot_rank))
+            raise ConfigError("--slot", slot, slots, f"slots of {fleet} in {stack}")
+    _, chosen_slot, logical_id, resource = mine[0]
+    return logical_id, resource, chosen_slot
+
+
 def run_render(args: argparse.Namespace) -> int:
-    try:
-        config = importlib.import_module("stacks.config")
-        userdata_for = config.userdata_for
-    except (ImportError, AttributeError) as exc:
+    project = load_project(args.project)
+    stage = project.check_stage(args.stage)
+    stack = args.stack or (project.ecs_stack_name(stage) if args.ecs else project.eks_stack_name(stage))
+    assembly = Path(args.assembly) if args.assembly else project.path(project.assembly)
+    file = assembly / f"{stack}.template.json"
+    if not file.is_file():
+        what = "no cloud assembly at " + str(assembly) if not assembly.is_dir() else f"no {file.name} in {assembly}"
         print(
-            f"brctl userdata render: stage configuration is not available (stacks.config.userdata_for): {exc}",
+            f"brctl userdata render: {what}; run `npx cdk synth` first (or pass --assembly DIR / --stack NAME)",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    text: str = userdata_for(args.stage, args.nodegroup)
+    template = json.loads(file.read_text(encoding="utf-8"))
+    logical_id, resource, slot = find_launch_template(template, args.nodegroup, args.slot, stack=stack)
+    user_data = resource.get("Properties", {}).get("LaunchTemplateData", {}).get("UserData")
+    if user_data is None:
+        raise ConfigError("--nodegroup", args.nodegroup, "a launch template with user data", f"{logical_id} has none")
+    text = decode_cfn_user_data(user_data)
+    print(f"# {stack} {logical_id} (slot {slot or '-'})", file=sys.stderr)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
 
 
+# --- validate -------------------------------------------------------------------------------------------------------
 def _problem_json(p: Problem) -> dict[str, Any]:
     value = p.value if isinstance(p.value, (str, int, float, bool, type(None), list)) else repr(p.value)
     return {"field": p.field, "value": value, "allowed": p.allowed, "hint": p.hint}

@@ -354,3 +354,52 @@ def test_verify_catches_the_committed_example_pins(moto: Moto, capsys: pytest.Ca
     results = json.loads(out)["results"]
     assert len(results) == 12
     assert not any(r["ok"] for r in results)
+
+
+# --- [tool.brctl] project table ---------------------------------------------------------------------------------------
+def _project(tmp_path: Path, table: str) -> Path:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "pyproject.toml").write_text(f'[project]\nname = "app"\n\n{table}')
+    return app / "pyproject.toml"
+
+
+def test_lockfile_defaults_to_the_project_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pyproject = _project(tmp_path, '[tool.brctl]\nlockfile = "images/br.lock.json"\n')
+    (pyproject.parent / "images").mkdir()
+    (pyproject.parent / "images" / "br.lock.json").write_text(Lockfile.empty().dumps())
+    monkeypatch.chdir(tmp_path)  # relative paths in the table start at the pyproject's folder, not the cwd
+    assert main(["--project", str(pyproject), "pins", "show", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["lockfile"] == str(pyproject.parent / "images" / "br.lock.json")
+    # the option also follows the command, and the table is found from the working directory up
+    assert main(["pins", "show", "--json", "--project", str(pyproject)]) == 0
+    capsys.readouterr()
+    monkeypatch.chdir(pyproject.parent / "images")
+    assert main(["pins", "show", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["lockfile"] == str(pyproject.parent / "images" / "br.lock.json")
+
+
+def test_explicit_lockfile_wins_and_no_table_keeps_the_old_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pyproject = _project(tmp_path, '[tool.brctl]\nlockfile = "missing.json"\n')
+    mine = tmp_path / "mine.json"
+    mine.write_text(Lockfile.empty().dumps())
+    assert main(["--project", str(pyproject), "pins", "show", "--json", "--lockfile", str(mine)]) == 0
+    assert json.loads(capsys.readouterr().out)["lockfile"] == str(mine)
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "bottlerocket.lock.json").write_text(Lockfile.empty().dumps())
+    monkeypatch.chdir(bare)
+    assert main(["pins", "show", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["lockfile"] == "bottlerocket.lock.json"
+
+
+def test_bad_project_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pyproject = _project(tmp_path, '[tool.brctl]\nlock-file = "x.json"\n')
+    assert main(["--project", str(pyproject), "pins", "show"]) == 2
+    assert "[tool.brctl] lock-file" in capsys.readouterr().err
+    assert main(["--project", str(tmp_path / "nope.toml"), "pins", "show"]) == 2
+    assert "--project" in capsys.readouterr().err

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from constructs_br import tags
 from constructs_br.cli.main import main
+from constructs_br.cli.userdata import decode_cfn_user_data, placeholder
+from constructs_br.settings import validate_user_data
+
+ROOT = Path(__file__).resolve().parents[3]
+PYPROJECT = ROOT / "pyproject.toml"
 
 GOOD = '[settings.kubernetes]\nmax-pods = 110\n[settings.kubernetes.node-taints]\ndedicated = "gpu:NoSchedule"\n'
 BAD = '[settings.kubernetes]\nmax-pods = "110"\n[settings.kubernetes.node-taints]\ndedicated = "gpu=true:NoSchedule"\n'
@@ -66,22 +71,111 @@ def test_validate_invalid_toml_is_a_failed_check(tmp_path: Path, capsys: pytest.
     assert "user-data" in capsys.readouterr().out
 
 
-def test_render_uses_stage_config(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    calls: list[tuple[str, str | None]] = []
-
-    def userdata_for(stage: str, nodegroup: str | None) -> str:
-        calls.append((stage, nodegroup))
-        return "[settings.kubernetes]\nmax-pods = 110\n"
-
-    fake = types.ModuleType("stacks.config")
-    fake.userdata_for = userdata_for  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "stacks.config", fake)
-    assert main(["userdata", "render", "--stage", "pilot", "--nodegroup", "web"]) == 0
-    assert calls == [("pilot", "web")]
-    assert capsys.readouterr().out == "[settings.kubernetes]\nmax-pods = 110\n"
+def test_validate_retired_variant_is_a_usage_error(
+    files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["userdata", "validate", "--variant", "aws-ecs-1", str(files[0])]) == 2
+    assert "aws-ecs-1 is retired" in capsys.readouterr().err
 
 
-def test_render_without_stage_config(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setitem(sys.modules, "stacks.config", types.ModuleType("stacks.config"))
-    assert main(["userdata", "render", "--stage", "pilot"]) == 2
-    assert "stage configuration is not available" in capsys.readouterr().err
+# --- render: from the synthesized cloud assembly -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repository's app, synthesized once for the module (tests may import ``stacks``; brctl may not)."""
+    from stacks.app import build_app, cdk_json_context
+
+    out = tmp_path_factory.mktemp("cdk.out")
+    build_app(cdk_json_context(), outdir=str(out)).synth()
+    return out
+
+
+def render(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["--project", str(PYPROJECT), "userdata", "render", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_render_eks_node_group_from_the_assembly(assembly: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = render(capsys, "--stage", "production", "--nodegroup", "arm", "--assembly", str(assembly))
+    assert code == 0, err
+    assert "BrProduction" in err
+    assert "slot blue" in err
+    assert 'cluster-name = "${Token[Ref ' in out
+    assert 'api-server = "${Token[GetAtt ' in out
+    assert 'lockdown = "integrity"' in out
+    assert validate_user_data(out, variant="aws-k8s-1.33") == []
+
+
+def test_render_ecs_capacity_and_explicit_stack(assembly: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = render(
+        capsys, "--stage", "production", "--ecs", "--nodegroup", "general", "--assembly", str(assembly)
+    )
+    assert code == 0
+    assert "[settings.ecs]" in out
+    assert validate_user_data(out, variant="aws-ecs-2") == []
+    code, same, _ = render(
+        capsys,
+        "--stage",
+        "production",
+        "--stack",
+        "BrProductionEcs",
+        "--nodegroup",
+        "general",
+        "--assembly",
+        str(assembly),
+    )
+    assert (code, same) == (0, out)
+
+
+def test_render_usage_errors(assembly: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = render(capsys, "--stage", "production", "--nodegroup", "nope", "--assembly", str(assembly))
+    assert code == 2
+    assert "--nodegroup: got 'nope'; allowed: " in err
+    assert "arm" in err
+    code, _, err = render(
+        capsys, "--stage", "production", "--nodegroup", "arm", "--slot", "red", "--assembly", str(assembly)
+    )
+    assert code == 2
+    assert "--slot: got 'red'" in err
+    code, _, err = render(capsys, "--stage", "prod", "--nodegroup", "arm", "--assembly", str(assembly))
+    assert code == 2
+    assert "--stage: got 'prod'; allowed: pilot | canary | production" in err
+
+
+def test_render_without_assembly_says_synth_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = render(capsys, "--stage", "pilot", "--nodegroup", "general", "--assembly", str(tmp_path / "none"))
+    assert (code, out) == (2, "")
+    assert "run `npx cdk synth` first" in err
+
+
+def _template(*launch_templates: tuple[str, str, Any]) -> dict[str, Any]:
+    resources: dict[str, Any] = {"Cluster": {"Type": "AWS::EKS::Cluster", "Properties": {}}}
+    for i, (fleet, slot, user_data) in enumerate(launch_templates):
+        lt_tags = [{"Key": tags.FLEET, "Value": fleet}, {"Key": tags.SLOT, "Value": slot}]
+        resources[f"Lt{i}"] = {
+            "Type": "AWS::EC2::LaunchTemplate",
+            "Properties": {
+                "LaunchTemplateData": {
+                    "UserData": user_data,
+                    "TagSpecifications": [{"ResourceType": "instance", "Tags": lt_tags}],
+                }
+            },
+        }
+    return {"Resources": resources}
+
+
+def test_render_picks_blue_before_green_and_honours_slot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    template = _template(
+        ("web", "green", {"Fn::Base64": "motd = 'green'\n"}),
+        ("web", "blue", {"Fn::Base64": "motd = 'blue'\n"}),
+    )
+    (tmp_path / "App.template.json").write_text(json.dumps(template))
+    base = ["--stage", "pilot", "--stack", "App", "--assembly", str(tmp_path)]
+    assert render(capsys, *base)[:2] == (0, "motd = 'blue'\n")  # the only fleet: --nodegroup may be left out
+    assert render(capsys, *base, "--nodegroup", "web", "--slot", "green")[:2] == (0, "motd = 'green'\n")
+
+
+def test_decode_join_shows_references_as_placeholders() -> None:
+    user_data = {"Fn::Base64": {"Fn::Join": ["", ['a = "', {"Fn::GetAtt": ["C", "Arn"]}, '"\nb = ', {"Ref": "P"}]]}}
+    assert decode_cfn_user_data(user_data) == 'a = "${Token[GetAtt C.Arn]}"\nb = ${Token[Ref P]}'
+    assert placeholder({"Fn::ImportValue": "x"}) == "${Token[Fn::ImportValue]}"
