@@ -7,10 +7,10 @@ from types import ModuleType
 
 import pytest
 
-from constructs_br.images import catalogue, lockfile, resolve, slot_pin, ssm
+from constructs_br.images import catalogue, lockfile, resolve, ssm
 
 
-@pytest.mark.parametrize("module", [catalogue, ssm, lockfile, resolve, slot_pin], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [catalogue, ssm, lockfile, resolve], ids=lambda m: m.__name__)
 def test_doctests(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0

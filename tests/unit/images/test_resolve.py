@@ -28,10 +28,10 @@ LOCK = Lockfile([pin("us-west-2", 1), pin("us-east-1", 2), pin("eu-west-1", 3), 
 def test_pinned_reads_each_regions_own_pin() -> None:
     spec = ImageSpec(variant="aws-k8s-1.33", arch="arm64")
     assert spec.mode is ResolutionMode.PINNED
-    ids = {r: resolve_image(spec, region=r, stage="production", lockfile=LOCK).image_id for r in LOCK.regions()}
+    ids = {r: resolve_image(spec, region=r, lockfile=LOCK).image_id for r in LOCK.regions()}
     assert ids == {"us-west-2": pin("us-west-2", 1).image_id, "us-east-1": pin("us-east-1", 2).image_id,
                    "eu-west-1": pin("eu-west-1", 3).image_id}  # fmt: skip
-    resolved = resolve_image(spec, region="eu-west-1", stage="canary", lockfile=LOCK)
+    resolved = resolve_image(spec, region="eu-west-1", lockfile=LOCK)
     assert resolved.release_version == "1.50.0-abcdef03"
     assert resolved.eks_ami_type == "BOTTLEROCKET_ARM_64"
     assert resolved.arch is Arch.ARM64
@@ -42,31 +42,34 @@ def test_pinned_reads_each_regions_own_pin() -> None:
 def test_pinned_without_pin_names_the_command() -> None:
     spec = ImageSpec(variant="aws-ecs-2", arch="arm64")
     with pytest.raises(MissingPinError, match="brctl pins refresh --region us-east-1 --variant aws-ecs-2 --arch arm64"):
-        resolve_image(spec, region="us-east-1", stage="production", lockfile=LOCK)
+        resolve_image(spec, region="us-east-1", lockfile=LOCK)
 
 
 def test_ecs_pinned_has_no_eks_ami_type() -> None:
-    r = resolve_image(ImageSpec(variant="aws-ecs-2", arch="arm64"), region="eu-west-1", stage="pilot", lockfile=LOCK)
+    r = resolve_image(ImageSpec(variant="aws-ecs-2", arch="arm64"), region="eu-west-1", lockfile=LOCK)
     assert r.image_id == pin("eu-west-1", 4, "aws-ecs-2").image_id
     with pytest.raises(ConfigError):
         _ = r.eks_ami_type
 
 
-def test_deploy_time_allowed_in_pilot() -> None:
-    spec = ImageSpec(variant="aws-k8s-1.33-nvidia", arch="x86_64", mode=ResolutionMode.DEPLOY_TIME)
-    r = resolve_image(spec, region="us-west-2", stage="pilot", lockfile=Lockfile.empty())
+def test_deploy_time_with_a_reason_is_the_latest_parameter() -> None:
+    spec = ImageSpec(
+        variant="aws-k8s-1.33-nvidia",
+        arch="x86_64",
+        mode=ResolutionMode.DEPLOY_TIME,
+        allow_deploy_time_reason="pilot follows every release to catch regressions first",
+    )
+    r = resolve_image(spec, region="us-west-2", lockfile=Lockfile.empty())
     assert r.mode is ResolutionMode.DEPLOY_TIME
     assert r.ssm_path == "/aws/service/bottlerocket/aws-k8s-1.33-nvidia/x86_64/latest/image_id"
     assert (r.pin, r.image_id, r.release_version) == (None, None, None)
 
 
-@pytest.mark.parametrize("stage", ["canary", "production"])
-def test_deploy_time_refused_outside_pilot(stage: str) -> None:
-    spec = ImageSpec(variant="aws-k8s-1.33", arch="x86_64", mode="deploy-time")  # type: ignore[arg-type]
-    with pytest.raises(ConfigError, match="deploy-time only in pilot") as err:
-        resolve_image(spec, region="us-east-1", stage=stage, lockfile=LOCK)
+def test_deploy_time_without_a_reason_is_refused_in_the_spec() -> None:
+    """The library holds no stage names: floating images need a written reason wherever they are used."""
+    with pytest.raises(ConfigError, match="deploy-time only with allow_deploy_time_reason") as err:
+        ImageSpec(variant="aws-k8s-1.33", arch="x86_64", mode="deploy-time")  # type: ignore[arg-type]
     assert err.value.fields == ("image.mode",)
-    assert stage in str(err.value)
 
 
 def test_deploy_time_outside_pilot_with_written_reason() -> None:
@@ -76,13 +79,13 @@ def test_deploy_time_outside_pilot_with_written_reason() -> None:
         mode=ResolutionMode.DEPLOY_TIME,
         allow_deploy_time_reason="soak fleet tracks latest on purpose (OPS-123)",
     )
-    r = resolve_image(spec, region="us-east-1", stage="production", lockfile=LOCK)
+    r = resolve_image(spec, region="us-east-1", lockfile=LOCK)
     assert r.mode is ResolutionMode.DEPLOY_TIME
 
 
 def test_context_returns_the_latest_path() -> None:
     spec = ImageSpec(variant="aws-ecs-3", arch="x86_64", mode=ResolutionMode.CONTEXT)
-    r = resolve_image(spec, region="us-east-1", stage="production", lockfile=LOCK)
+    r = resolve_image(spec, region="us-east-1", lockfile=LOCK)
     assert r.ssm_path == "/aws/service/bottlerocket/aws-ecs-3/x86_64/latest/image_id"
     assert r.image_id is None
 
