@@ -258,3 +258,235 @@ def list_nodegroups(region: str, cluster: str) -> list[NodegroupInfo]:
             )
         )
     return out
+
+
+def describe_instances(region: str, instance_ids: Iterable[str]) -> list[InstanceInfo]:
+    """The given instances (any state), by ID; IDs EC2 does not know are absent from the result."""
+    ids = sorted(set(instance_ids))
+    if not ids:
+        return []
+    ec2 = _client("ec2", region)
+    out: list[InstanceInfo] = []
+    for chunk in _chunks(ids, 200):  # filter, not InstanceIds: one unknown ID would fail the whole call
+        kwargs: dict[str, Any] = {"Filters": [{"Name": "instance-id", "Values": chunk}]}
+        while True:
+            resp = _call(region, "ec2:DescribeInstances", ec2.describe_instances, **kwargs)
+            for reservation in resp.get("Reservations", []):
+                for inst in reservation.get("Instances", []):
+                    out.append(
+                        InstanceInfo(
+                            instance_id=str(inst["InstanceId"]),
+                            image_id=str(inst.get("ImageId", "")),
+                            architecture=str(inst.get("Architecture", "")),
+                            state=str(inst.get("State", {}).get("Name", "")),
+                            tags={str(t["Key"]): str(t["Value"]) for t in inst.get("Tags", [])},
+                        )
+                    )
+            token = resp.get("NextToken")
+            if not token:
+                break
+            kwargs["NextToken"] = token
+    return sorted(out, key=lambda i: i.instance_id)
+
+
+# --- Auto Scaling groups by tag (ECS capacity) -----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class AsgInstance:
+    instance_id: str
+    lifecycle_state: str
+    health_status: str
+    protected_from_scale_in: bool
+
+    @property
+    def ready(self) -> bool:
+        return self.lifecycle_state == "InService" and self.health_status == "Healthy"
+
+
+@dataclass(frozen=True, slots=True)
+class AsgInfo:
+    name: str
+    arn: str
+    min_size: int
+    max_size: int
+    desired_capacity: int
+    new_instances_protected_from_scale_in: bool
+    launch_template_id: str | None
+    """From ``LaunchTemplate`` or ``MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification``."""
+    launch_template_name: str | None
+    launch_template_version: str | None
+    instances: tuple[AsgInstance, ...]
+    tags: dict[str, str]
+
+
+def _asg_info(g: dict[str, Any]) -> AsgInfo:
+    lt = g.get("LaunchTemplate") or (g.get("MixedInstancesPolicy") or {}).get("LaunchTemplate", {}).get(
+        "LaunchTemplateSpecification"
+    )
+    lt = lt or {}
+    return AsgInfo(
+        name=str(g["AutoScalingGroupName"]),
+        arn=str(g.get("AutoScalingGroupARN", "")),
+        min_size=int(g.get("MinSize") or 0),
+        max_size=int(g.get("MaxSize") or 0),
+        desired_capacity=int(g.get("DesiredCapacity") or 0),
+        new_instances_protected_from_scale_in=bool(g.get("NewInstancesProtectedFromScaleIn")),
+        launch_template_id=cast(str | None, lt.get("LaunchTemplateId")),
+        launch_template_name=cast(str | None, lt.get("LaunchTemplateName")),
+        launch_template_version=cast(str | None, lt.get("Version")),
+        instances=tuple(
+            AsgInstance(
+                instance_id=str(i["InstanceId"]),
+                lifecycle_state=str(i.get("LifecycleState", "")),
+                health_status=str(i.get("HealthStatus", "")),
+                protected_from_scale_in=bool(i.get("ProtectedFromScaleIn")),
+            )
+            for i in sorted(g.get("Instances", []), key=lambda i: str(i["InstanceId"]))
+        ),
+        tags={str(t["Key"]): str(t["Value"]) for t in g.get("Tags", [])},
+    )
+
+
+def asgs_with_tag(region: str, key: str, value: str) -> list[AsgInfo]:
+    """Auto Scaling groups tagged ``key`` = ``value``, by name."""
+    client = _client("autoscaling", region)
+    kwargs: dict[str, Any] = {"Filters": [{"Name": f"tag:{key}", "Values": [value]}]}
+    out: list[AsgInfo] = []
+    while True:
+        resp = _call(region, "autoscaling:DescribeAutoScalingGroups", client.describe_auto_scaling_groups, **kwargs)
+        out.extend(_asg_info(g) for g in resp.get("AutoScalingGroups", []))
+        token = resp.get("NextToken")
+        if not token:
+            return sorted(out, key=lambda g: g.name)
+        kwargs["NextToken"] = token
+
+
+# --- ECS ---------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CapacityProviderInfo:
+    name: str
+    status: str
+    asg_arn: str | None
+    managed_termination_protection: str | None
+    """``ENABLED`` | ``DISABLED``."""
+
+
+def cluster_capacity_providers(region: str, cluster: str) -> list[CapacityProviderInfo]:
+    """The capacity providers associated with ECS cluster ``cluster``, described (an unknown cluster is an error)."""
+    ecs = _client("ecs", region)
+    resp = _call(region, f"ecs:DescribeClusters {cluster}", ecs.describe_clusters, clusters=[cluster])
+    clusters = [c for c in resp.get("clusters", []) if c.get("status") != "INACTIVE"]
+    if not clusters:
+        raise AwsError(f"{region}: ecs:DescribeClusters {cluster}: cluster not found")
+    names = sorted(str(n) for n in clusters[0].get("capacityProviders") or [])
+    out: list[CapacityProviderInfo] = []
+    for chunk in _chunks(names, 100):
+        described = _call(
+            region, "ecs:DescribeCapacityProviders", ecs.describe_capacity_providers, capacityProviders=chunk
+        )
+        for cp in described.get("capacityProviders", []):
+            asg = cp.get("autoScalingGroupProvider") or {}
+            out.append(
+                CapacityProviderInfo(
+                    name=str(cp["name"]),
+                    status=str(cp.get("status", "")),
+                    asg_arn=cast(str | None, asg.get("autoScalingGroupArn")),
+                    managed_termination_protection=cast(str | None, asg.get("managedTerminationProtection")),
+                )
+            )
+    return sorted(out, key=lambda c: c.name)
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerInstanceInfo:
+    arn: str
+    ec2_instance_id: str
+    status: str
+    """``ACTIVE`` | ``DRAINING`` | ``REGISTERING`` | ..."""
+    running_tasks: int
+
+
+def container_instances(region: str, cluster: str) -> list[ContainerInstanceInfo]:
+    """Every container instance registered with ``cluster`` (any status), described."""
+    ecs = _client("ecs", region)
+    arns: list[str] = []
+    kwargs: dict[str, Any] = {"cluster": cluster}
+    while True:
+        resp = _call(region, f"ecs:ListContainerInstances {cluster}", ecs.list_container_instances, **kwargs)
+        arns.extend(str(a) for a in resp.get("containerInstanceArns", []))
+        token = resp.get("nextToken")
+        if not token:
+            break
+        kwargs["nextToken"] = token
+    out: list[ContainerInstanceInfo] = []
+    for chunk in _chunks(arns, 100):
+        described = _call(
+            region,
+            f"ecs:DescribeContainerInstances {cluster}",
+            ecs.describe_container_instances,
+            cluster=cluster,
+            containerInstances=chunk,
+        )
+        for ci in described.get("containerInstances", []):
+            out.append(
+                ContainerInstanceInfo(
+                    arn=str(ci["containerInstanceArn"]),
+                    ec2_instance_id=str(ci.get("ec2InstanceId", "")),
+                    status=str(ci.get("status", "")),
+                    running_tasks=int(ci.get("runningTasksCount") or 0),
+                )
+            )
+    return sorted(out, key=lambda c: c.ec2_instance_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInfo:
+    name: str
+    status: str
+    launch_type: str | None
+    capacity_providers: tuple[str, ...]
+    """The providers named in the service's ``capacityProviderStrategy`` (empty: none, e.g. a launch type)."""
+
+
+def services(region: str, cluster: str) -> list[ServiceInfo]:
+    """Every service of ``cluster``, described, by name."""
+    ecs = _client("ecs", region)
+    arns: list[str] = []
+    kwargs: dict[str, Any] = {"cluster": cluster}
+    while True:
+        resp = _call(region, f"ecs:ListServices {cluster}", ecs.list_services, **kwargs)
+        arns.extend(str(a) for a in resp.get("serviceArns", []))
+        token = resp.get("nextToken")
+        if not token:
+            break
+        kwargs["nextToken"] = token
+    out: list[ServiceInfo] = []
+    for chunk in _chunks(arns, 10):  # DescribeServices takes at most 10
+        described = _call(
+            region, f"ecs:DescribeServices {cluster}", ecs.describe_services, cluster=cluster, services=chunk
+        )
+        for s in described.get("services", []):
+            out.append(
+                ServiceInfo(
+                    name=str(s["serviceName"]),
+                    status=str(s.get("status", "")),
+                    launch_type=cast(str | None, s.get("launchType")),
+                    capacity_providers=tuple(
+                        str(i["capacityProvider"]) for i in s.get("capacityProviderStrategy") or []
+                    ),
+                )
+            )
+    return sorted(out, key=lambda s: s.name)
+
+
+def asgs_with_tag_key(region: str, key: str) -> list[AsgInfo]:
+    """Auto Scaling groups carrying tag ``key`` (any value), by name."""
+    client = _client("autoscaling", region)
+    kwargs: dict[str, Any] = {"Filters": [{"Name": "tag-key", "Values": [key]}]}
+    out: list[AsgInfo] = []
+    while True:
+        resp = _call(region, "autoscaling:DescribeAutoScalingGroups", client.describe_auto_scaling_groups, **kwargs)
+        out.extend(_asg_info(g) for g in resp.get("AutoScalingGroups", []))
+        token = resp.get("NextToken")
+        if not token:
+            return sorted(out, key=lambda g: g.name)
+        kwargs["NextToken"] = token

@@ -1,166 +1,140 @@
-"""``brctl cutover``: the gate between blue/green phases of a node-group pair (see ``docs/blue-green.md``).
+"""``brctl cutover``: the gate between blue/green phases of a pair (see ``docs/blue-green.md``).
 
-``status``  every node group of the pair (``constructs-br:fleet`` = the pair name, slot from ``constructs-br:slot``)
-            must be ``ACTIVE``, have no health issues, have at least ``desiredSize`` instances ``InService`` and
-            ``Healthy`` in its Auto Scaling group, and run the pinned image: ``releaseVersion`` equal to the slot's
-            ``constructs-br:image-version`` tag (what the stack pinned; the lockfile's current pin when the tag is
-            absent or ``floating``) for EKS-managed AMI types, the launch template's ``ImageId`` equal to the pinned
-            image for custom AMIs.
-``next``    refuses while the gate fails (and says why); otherwise prints the next phase, the exact ``cdk.json``
-            context change and the ``cdk deploy`` command.
+``--kind eks`` (default): the pair's EKS node groups (gate in :mod:`constructs_br.cli._eks_gate`); ``--kind ecs``
+(or ``--ecs``): the pair's ECS capacity, Auto Scaling groups behind capacity providers of the ECS cluster, and the
+services still on them (:mod:`constructs_br.cli._ecs_gate`). Either way a slot must run the image
+:func:`constructs_br.bluegreen.expected_pin` names for its ``constructs-br:image-version`` tag — the rule
+``brctl drift`` uses too.
 
-Exit 0 gate passed, 1 gate failed (or an AWS call failed, or no node groups), 2 usage errors.
+``status``  the gate per slot (table or ``--json``).
+``next``    refuses while the gate fails (and says why); otherwise prints the step to take now and the exact context
+            change and deploy command. From a two-slot phase the outgoing slot's work moves first: EKS prints the
+            ``kubectl drain`` for its nodes and, with ``--kubeconfig``, refuses while pods remain there; ECS refuses
+            while services still use the outgoing capacity provider (printing ``aws ecs update-service`` for each),
+            then has the slot *retire* in a deploy of its own, and refuses while instances remain on it. It also
+            prints the rollback.
+
+Stage names, stack names and context-key templates come from the app's ``[tool.brctl]`` table (``--project``).
+Exit 0 gate passed, 1 gate failed (or an AWS / Kubernetes read failed, or no slots), 2 usage errors.
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict, dataclass, field
+import json
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from constructs_br import tags
-from constructs_br.cli import _aws, _output
+from constructs_br.bluegreen import (
+    Phase,
+    incoming_slot,
+    live_slot,
+    next_phase,
+    outgoing_slot,
+    parse_phase,
+    rollback_phase,
+    slots_present,
+)
+from constructs_br.cli import _aws, _ecs_gate, _eks_gate, _kube, _output
+from constructs_br.cli._project import ProjectConfig, load_project
 from constructs_br.cli.main import EXIT_CHECK_FAILED, EXIT_OK
-from constructs_br.eks.phases import SLOTS, Phase, live_slot, next_phase, parse_phase, slots_present
 from constructs_br.errors import ConfigError
-from constructs_br.images.catalogue import parse_eks_ami_type
-from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile, Pin, validate_region
+from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile, validate_region
 
-STAGES = ("pilot", "canary", "production")
-FLOATING = "floating"
+EKS = "eks"
+ECS = "ecs"
+
+
+# --- the plan `next` prints ----------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Step:
+    """One thing for the operator to do: a sentence and the exact commands or ``cdk.json`` lines."""
+
+    text: str
+    lines: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "lines": self.lines}
 
 
 @dataclass(slots=True)
-class SlotGate:
-    """The gate for one node group of the pair."""
+class Plan:
+    """What ``next`` says: refuse (``ok`` False, ``reasons``) or advance; the steps to take either way."""
 
-    slot: str
-    nodegroup: str
-    status: str
-    health_issues: list[str]
-    desired: int
-    ready: int | None  # None: ASG not found
-    asg: str | None
-    ami_type: str
-    variant: str | None
-    arch: str | None
-    actual: str | None  # releaseVersion (managed) or launch template ImageId (custom)
-    expected: str | None
-    lockfile_pin: str | None  # the lockfile's current image version for variant/arch, for reference
-    expected_version: str | None = None  # the image version the slot is pinned to
+    kind: str
+    current: Phase | None
+    upcoming: Phase | None = None
+    action: str | None = None
+    """``phase`` | ``retire`` | ``move-services`` | ``wait`` | ``drain`` | ``none``."""
+    context: dict[str, Any] = field(default_factory=dict)
+    """The ``cdk.json`` context changes of this step (``None``: remove the key)."""
+    command: str | None = None
+    steps: list[Step] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    rollback: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    message: str | None = None
 
     @property
     def ok(self) -> bool:
         return not self.reasons
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "ok": self.ok}
+        main = next(iter(self.context.items()), (None, None))
+        return {
+            "ok": self.ok,
+            "kind": self.kind,
+            "current": self.current.value if self.current else None,
+            "next": self.upcoming.value if self.upcoming else None,
+            "action": self.action,
+            "context_key": main[0],
+            "context_value": main[1],
+            "context": self.context,
+            "command": self.command,
+            "steps": [s.to_dict() for s in self.steps],
+            "reasons": self.reasons,
+            "rollback": self.rollback,
+            **({"message": self.message} if self.message else {}),
+            **self.extra,
+        }
 
 
-# --- AWS reads (public typed wrappers in _aws only) ------------------------------------------------------------------
-def _pair_nodegroups(region: str, cluster: str, pair: str) -> list[_aws.NodegroupInfo]:
-    """The node groups of ``cluster`` tagged ``constructs-br:fleet`` = ``pair``, by name."""
-    return [ng for ng in _aws.list_nodegroups(region, cluster) if ng.tags.get(tags.FLEET) == pair]
+def _context_lines(context: dict[str, Any]) -> list[str]:
+    return [
+        f"{json.dumps(k)}: {json.dumps(v)}" if v is not None else f"remove {json.dumps(k)}" for k, v in context.items()
+    ]
 
 
-# --- the gate ------------------------------------------------------------------------------------------------------
-def _expected_version(ng: _aws.NodegroupInfo, pin: Pin | None) -> str | None:
-    tagged = ng.tags.get(tags.IMAGE_VERSION)
-    if tagged and tagged != FLOATING:
-        return tagged
-    return pin.image_version if pin else None
+def _context_step(context: dict[str, Any]) -> Step:
+    return Step('In cdk.json, under "context", set:', _context_lines(context))
 
 
-def _gate(region: str, ng: _aws.NodegroupInfo, lock: Lockfile) -> SlotGate:
-    variant = ng.tags.get(tags.VARIANT)
-    asg = ng.autoscaling_groups[0] if ng.autoscaling_groups else None
-    gate = SlotGate(
-        slot=ng.tags.get(tags.SLOT, "?"),
-        nodegroup=ng.name,
-        status=ng.status,
-        health_issues=list(ng.health_issues),
-        desired=ng.desired_size,
-        ready=None,
-        asg=asg,
-        ami_type=ng.ami_type,
-        variant=variant,
-        arch=None,
-        actual=None,
-        expected=None,
-        lockfile_pin=None,
-    )
-    if gate.slot not in SLOTS:
-        gate.reasons.append(f"tag {tags.SLOT} is {gate.slot!r}, expected blue or green")
-    if ng.status != "ACTIVE":
-        gate.reasons.append(f"status {ng.status}, expected ACTIVE")
-    if ng.health_issues:
-        gate.reasons.append("health issues: " + "; ".join(ng.health_issues))
-    if asg is None:
-        gate.reasons.append("no Auto Scaling group reported")
-    else:
-        gate.ready = _aws.asg_ready_count(region, asg)
-        if gate.ready is None:
-            gate.reasons.append(f"ASG not found: {asg}")
-        elif gate.ready < ng.desired_size:
-            gate.reasons.append(f"{gate.ready}/{ng.desired_size} desired nodes ready (InService and Healthy)")
-    _image_gate(region, ng, lock, gate)
-    return gate
+def _deploy_step(command: str) -> Step:
+    return Step("Commit, then run:", [command])
 
 
-def _image_gate(region: str, ng: _aws.NodegroupInfo, lock: Lockfile, gate: SlotGate) -> None:
-    variant = gate.variant
-    if not variant:
-        gate.reasons.append(f"tag {tags.VARIANT} missing: cannot find the pin")
+def _print_plan(plan: Plan, region: str) -> None:
+    if plan.message:
+        print(plan.message)
         return
-    parsed = parse_eks_ami_type(ng.ami_type)
-    if parsed is not None:  # EKS-managed Bottlerocket AMI: releaseVersion is the pin
-        gate.arch = parsed[0].value
-        pin = lock.find(region, variant, gate.arch)
-        gate.lockfile_pin = pin.image_version if pin else None
-        gate.actual = ng.release_version
-        gate.expected = gate.expected_version = _expected_version(ng, pin)
-        if gate.expected is None:
-            gate.reasons.append(f"no pin for {region}/{variant}/{gate.arch} in the lockfile and no image-version tag")
-        elif gate.actual != gate.expected:
-            gate.reasons.append(f"release version {gate.actual}, expected {gate.expected}")
-        return
-    if ng.ami_type != "CUSTOM" or not (ng.launch_template_id or ng.launch_template_name):
-        gate.reasons.append(f"AMI type {ng.ami_type} is not Bottlerocket")
-        return
-    image_id = _aws.launch_template_image(
-        region, ng.launch_template_id, ng.launch_template_name, ng.launch_template_version or "$Default"
-    )
-    gate.actual = image_id
-    if image_id is None:
-        gate.reasons.append("launch template sets no ImageId")
-        return
-    image = _aws.describe_images(region, [image_id]).get(image_id)
-    if image is None:
-        gate.reasons.append(f"launch template image {image_id} not found (deregistered?)")
-        return
-    gate.arch = image.architecture
-    pin = lock.find(region, variant, image.architecture)
-    if pin is None:
-        gate.reasons.append(f"no pin for {region}/{variant}/{image.architecture} in the lockfile")
-        return
-    gate.lockfile_pin = pin.image_version
-    version = gate.expected_version = _expected_version(ng, pin)
-    if version == pin.image_version:
-        gate.expected = pin.image_id
-    elif pin.previous is not None and version == pin.previous.image_version:
-        gate.expected = pin.previous.image_id
-    else:
-        gate.reasons.append(
-            f"image-version tag {version} is neither the lockfile's current pin {pin.image_version}"
-            + (f" nor previous {pin.previous.image_version}" if pin.previous else "")
-        )
-        return
-    if image_id != gate.expected:
-        gate.reasons.append(f"image {image_id}, expected {gate.expected} ({version})")
+    if plan.ok:
+        print(f"gate OK ({region}): phase {plan.current} -> {plan.upcoming}")
+    for i, step in enumerate(plan.steps, 1):
+        print(f"{i}. {step.text}")
+        for line in step.lines:
+            print(f"     {line}")
+    if plan.rollback:
+        print(f"Rollback instead (back to phase {plan.rollback['phase']}):")
+        for i, back in enumerate(cast(list[dict[str, Any]], plan.rollback["steps"]), 1):
+            print(f"  {i}. {back['text']}")
+            for line in back["lines"]:
+                print(f"       {line}")
+    if not plan.ok:
+        _output.error("gate failed; not advancing:\n  " + "\n  ".join(plan.reasons))
 
 
-# --- commands ------------------------------------------------------------------------------------------------------
+# --- shared command plumbing ------------------------------------------------------------------------------------------
 def _region(args: argparse.Namespace) -> str:
     region = cast(str | None, args.region) or _aws.default_region()
     if not region:
@@ -168,20 +142,74 @@ def _region(args: argparse.Namespace) -> str:
     return validate_region(region, field="--region")
 
 
-def _evaluate(args: argparse.Namespace) -> tuple[str, list[SlotGate], str | None]:
-    """(region, gates, error). ``error`` set: the gate could not be evaluated (exit 1)."""
-    region = _region(args)
-    lock = Lockfile.load(args.lockfile)
+def _project(args: argparse.Namespace) -> ProjectConfig:
+    return load_project(cast(str | None, getattr(args, "project", None)))
+
+
+def _lockfile(args: argparse.Namespace, project: ProjectConfig) -> Lockfile:
+    path = cast(str | None, args.lockfile) or project.path(project.lockfile)
+    return Lockfile.load(path)
+
+
+def _current_phase(args: argparse.Namespace, present: set[str]) -> Phase:
+    if args.phase:
+        return parse_phase(args.phase, "--phase")
+    if present == {"blue"}:
+        return Phase.BLUE
+    if present == {"green"}:
+        return Phase.GREEN
+    raise ConfigError(
+        "--phase",
+        None,
+        "the current phase (blue | blue+green | green | green+blue)",
+        f"slots present: {', '.join(sorted(present)) or 'none'}; cannot infer it",
+    )
+
+
+def _phase_check(current: Phase, present: set[str]) -> list[str]:
+    if present and sorted(present) != sorted(slots_present(current)):
+        return [
+            f"phase {current} expects slot(s) {', '.join(slots_present(current))}, "
+            f"found {', '.join(sorted(present))}: deploy the current phase first"
+        ]
+    return []
+
+
+def _nothing_to_advance(current: Phase, kind: str, version: str | None, lockfile_pin: str | None) -> Plan | None:
+    """A single-slot phase whose slot already runs the lockfile's current pin has nothing to roll out."""
+    if lockfile_pin is None or version != lockfile_pin:
+        return None
+    return Plan(
+        kind=kind,
+        current=current,
+        action="none",
+        message=(
+            f"nothing to advance: phase {current}, slot {live_slot(current)} already runs the lockfile's current pin "
+            f"{lockfile_pin}; run `brctl pins refresh` first to roll out a new image"
+        ),
+    )
+
+
+def _emit(args: argparse.Namespace, region: str, plan: Plan) -> int:
+    if args.json:
+        _output.emit_json(plan.to_dict())
+    else:
+        _print_plan(plan, region)
+    return EXIT_OK if plan.ok else EXIT_CHECK_FAILED
+
+
+# --- EKS -------------------------------------------------------------------------------------------------------------
+def _evaluate_eks(args: argparse.Namespace, region: str, lock: Lockfile) -> tuple[list[_eks_gate.SlotGate], str | None]:
     try:
-        nodegroups = _pair_nodegroups(region, args.cluster, args.pair)
+        nodegroups = _eks_gate.pair_nodegroups(region, args.cluster, args.pair)
         if not nodegroups:
-            return region, [], f"no node groups tagged {tags.FLEET}={args.pair} in cluster {args.cluster}"
-        return region, [_gate(region, ng, lock) for ng in nodegroups], None
+            return [], f"no node groups tagged {tags.FLEET}={args.pair} in cluster {args.cluster}"
+        return [_eks_gate.gate(region, ng, lock) for ng in nodegroups], None
     except _aws.AwsError as exc:
-        return region, [], str(exc)
+        return [], str(exc)
 
 
-def _print_table(args: argparse.Namespace, gates: list[SlotGate]) -> None:
+def _print_eks_table(args: argparse.Namespace, gates: list[_eks_gate.SlotGate]) -> None:
     _output.table(
         f"Cutover gate: pair {args.pair} in cluster {args.cluster}",
         ["slot", "nodegroup", "status", "health", "ready/desired", "release/image", "expected", "gate"],
@@ -201,12 +229,13 @@ def _print_table(args: argparse.Namespace, gates: list[SlotGate]) -> None:
     )
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    region, gates, err = _evaluate(args)
+def _eks_status(args: argparse.Namespace, region: str, lock: Lockfile) -> int:
+    gates, err = _evaluate_eks(args, region, lock)
     ok = err is None and all(g.ok for g in gates)
     if args.json:
         _output.emit_json(
             {
+                "kind": EKS,
                 "cluster": args.cluster,
                 "pair": args.pair,
                 "region": region,
@@ -218,99 +247,375 @@ def cmd_status(args: argparse.Namespace) -> int:
     elif err is not None:
         _output.error(err)
     else:
-        _print_table(args, gates)
+        _print_eks_table(args, gates)
     return EXIT_OK if ok else EXIT_CHECK_FAILED
 
 
-def _current_phase(args: argparse.Namespace, gates: list[SlotGate]) -> Phase:
-    if args.phase:
-        return parse_phase(args.phase, "--phase")
-    present = {g.slot for g in gates}
-    if present == {"blue"}:
-        return Phase.BLUE
-    if present == {"green"}:
-        return Phase.GREEN
-    raise ConfigError(
-        "--phase",
-        None,
-        "the current phase (blue | blue+green | green | green+blue)",
-        f"slots present: {', '.join(sorted(present)) or 'none'}; cannot infer it",
-    )
-
-
-def cmd_next(args: argparse.Namespace) -> int:
-    region, gates, err = _evaluate(args)
-    reasons: list[str] = [err] if err else []
-    current: Phase | None = None
-    reasons.extend(f"{g.slot} ({g.nodegroup}): {r}" for g in gates for r in g.reasons)
-    if not reasons or args.phase:
-        current = _current_phase(args, gates)
-        present = sorted({g.slot for g in gates})
-        if gates and present != sorted(slots_present(current)):
-            reasons.insert(
-                0,
-                f"phase {current} expects slot(s) {', '.join(slots_present(current))}, "
-                f"found {', '.join(present)}: deploy the current phase first",
-            )
-    if reasons:
-        if args.json:
-            _output.emit_json(
-                {
-                    "ok": False,
-                    "current": current.value if current else None,
-                    "reasons": reasons,
-                    "nodegroups": [g.to_dict() for g in gates],
-                }
-            )
-        else:
-            if gates:
-                _print_table(args, gates)
-            _output.error("gate failed; not advancing:\n  " + "\n  ".join(reasons))
-        return EXIT_CHECK_FAILED
-
-    assert current is not None
-    # A single-slot phase whose live slot already runs the lockfile's current pin has nothing to roll out.
-    if len(slots_present(current)) == 1:
-        live = next(g for g in gates if g.slot == live_slot(current))
-        if live.lockfile_pin is not None and live.expected_version == live.lockfile_pin:
-            message = (
-                f"nothing to advance: phase {current}, slot {live.slot} already runs the lockfile's current pin "
-                f"{live.lockfile_pin}; run `brctl pins refresh` first to roll out a new image"
-            )
-            if args.json:
-                _output.emit_json({"ok": True, "current": current.value, "next": None, "message": message})
-            else:
-                print(message)
-            return EXIT_OK
-
+def _eks_plan(
+    args: argparse.Namespace, project: ProjectConfig, gates: list[_eks_gate.SlotGate], current: Phase
+) -> Plan:
+    stage = args.stage
+    command = f"npx cdk deploy {project.eks_stack_name(stage)}"
+    key = project.pair_context_key(stage, args.pair, "phase")
     upcoming = next_phase(current)
-    key = f"br:{args.stage}:pair:{args.pair}:phase"
-    command = f"npx cdk deploy Br{args.stage.capitalize()}"
+    outgoing = outgoing_slot(current)
+    if outgoing is None:
+        live = next(g for g in gates if g.slot == live_slot(current))
+        idle = _nothing_to_advance(current, EKS, live.expected_version, live.lockfile_pin)
+        if idle is not None:
+            return idle
+        context = {key: upcoming.value}
+        return Plan(
+            kind=EKS,
+            current=current,
+            upcoming=upcoming,
+            action="phase",
+            context=context,
+            command=command,
+            steps=[_context_step(context), _deploy_step(command)],
+        )
+
+    incoming = incoming_slot(current)
+    out_ngs = [g.nodegroup for g in gates if g.slot == outgoing]
+    in_ngs = [g.nodegroup for g in gates if g.slot == incoming]
+    drain = Step(
+        f"Drain the outgoing slot {outgoing}, one node at a time (eviction API: PodDisruptionBudgets respected):",
+        [_kube.drain_command(ng) for ng in out_ngs],
+    )
+    context = {key: upcoming.value}
+    plan = Plan(kind=EKS, current=current, upcoming=upcoming, action="phase", context=context, command=command)
+    back = rollback_phase(current)
+    assert back is not None
+    back_context = {key: back.value}
+    plan.rollback = {
+        "phase": back.value,
+        "context_key": key,
+        "context_value": back.value,
+        "steps": [
+            s.to_dict()
+            for s in (
+                Step(f"Let pods return to {outgoing}: lift its taint", [_kube.untaint_command(ng) for ng in out_ngs]),
+                Step(
+                    f"Drain the incoming slot {incoming}, one node at a time:",
+                    [_kube.drain_command(ng) for ng in in_ngs],
+                ),
+                _context_step(back_context),
+                _deploy_step(command),
+            )
+        ],
+    }
+    if args.kubeconfig is None:
+        drain.lines.append(f"(brctl did not look at the pods: pass --kubeconfig to check that {outgoing} is drained)")
+        plan.steps = [drain, _context_step(context), _deploy_step(command)]
+        plan.extra["drain"] = {"commands": [_kube.drain_command(ng) for ng in out_ngs], "checked": False}
+        return plan
+    try:
+        nodes, remaining = _kube.remaining_pods(args.kubeconfig, args.kube_context, out_ngs)
+    except _kube.KubeError as exc:
+        plan.steps = [drain]
+        plan.action = "drain"
+        plan.reasons.append(str(exc))
+        return plan
+    plan.extra["drain"] = {
+        "commands": [_kube.drain_command(ng) for ng in out_ngs],
+        "checked": True,
+        "nodes": nodes,
+        "remaining_pods": [
+            {"namespace": p.namespace, "name": p.name, "node": p.node, "reason": p.reason} for p in remaining
+        ],
+    }
+    if remaining:
+        plan.action = "drain"
+        plan.steps = [drain]
+        plan.reasons.extend(
+            f"{outgoing}: pod {p.namespace}/{p.name} still on node {p.node} ({p.reason})" for p in remaining
+        )
+        return plan
+    drain.text = f"Drained: no pods left to evict on the {len(nodes)} node(s) of the outgoing slot {outgoing}."
+    drain.lines = []
+    plan.steps = [drain, _context_step(context), _deploy_step(command)]
+    return plan
+
+
+def _eks_next(args: argparse.Namespace, project: ProjectConfig, region: str, lock: Lockfile) -> int:
+    gates, err = _evaluate_eks(args, region, lock)
+    reasons: list[str] = [err] if err else []
+    reasons.extend(f"{g.slot} ({g.nodegroup}): {r}" for g in gates for r in g.reasons)
+    current: Phase | None = None
+    present = {g.slot for g in gates}
+    if not reasons or args.phase:
+        current = _current_phase(args, present)
+        reasons[:0] = _phase_check(current, present) if gates else []
+    if reasons:
+        if not args.json and gates:
+            _print_eks_table(args, gates)
+        plan = Plan(kind=EKS, current=current, reasons=reasons, extra={"nodegroups": [g.to_dict() for g in gates]})
+        return _emit(args, region, plan)
+    assert current is not None
+    plan = _eks_plan(args, project, gates, current)
+    if not plan.ok:
+        plan.extra["nodegroups"] = [g.to_dict() for g in gates]
+    return _emit(args, region, plan)
+
+
+# --- ECS -------------------------------------------------------------------------------------------------------------
+def _evaluate_ecs(args: argparse.Namespace, region: str, lock: Lockfile) -> tuple[_ecs_gate.EcsPair, str | None]:
+    try:
+        pair = _ecs_gate.evaluate(region, args.cluster, args.pair, lock)
+    except _aws.AwsError as exc:
+        return _ecs_gate.EcsPair([], []), str(exc)
+    if not pair.gates:
+        return pair, (
+            f"no Auto Scaling groups tagged {tags.FLEET}={args.pair} behind capacity providers of ECS cluster "
+            f"{args.cluster}"
+        )
+    return pair, None
+
+
+def _print_ecs_tables(args: argparse.Namespace, pair: _ecs_gate.EcsPair) -> None:
+    _output.table(
+        f"Cutover gate: ECS capacity pair {args.pair} in cluster {args.cluster}",
+        [
+            "slot",
+            "asg",
+            "capacity provider",
+            "min/max",
+            "ready/desired",
+            "active",
+            "tasks",
+            "image",
+            "expected",
+            "gate",
+        ],
+        [
+            (
+                g.slot + (" (retiring)" if g.retiring else ""),
+                g.asg,
+                g.capacity_provider,
+                f"{g.min_size}/{g.max_size}",
+                f"{g.ready}/{g.desired}",
+                g.container_instances_active,
+                g.running_tasks,
+                g.actual,
+                (g.expected or "?") + (f" (lockfile {g.lockfile_pin})" if g.lockfile_pin else ""),
+                "OK" if g.ok else "FAIL: " + "; ".join(g.reasons),
+            )
+            for g in pair.gates
+        ],
+    )
+    if pair.services:
+        _output.table(
+            "Services on the pair's capacity",
+            ["service", "capacity provider strategy", "slots"],
+            [
+                (s.name, ", ".join(s.capacity_providers) or f"launch type {s.launch_type}", ", ".join(s.slots) or "?")
+                for s in pair.services
+            ],
+        )
+
+
+def _ecs_status(args: argparse.Namespace, region: str, lock: Lockfile) -> int:
+    pair, err = _evaluate_ecs(args, region, lock)
+    ok = err is None and all(g.ok for g in pair.gates)
     if args.json:
         _output.emit_json(
             {
-                "ok": True,
-                "current": current.value,
-                "next": upcoming.value,
-                "context_key": key,
-                "context_value": upcoming.value,
-                "command": command,
+                "kind": ECS,
+                "cluster": args.cluster,
+                "pair": args.pair,
+                "region": region,
+                "ok": ok,
+                "error": err,
+                "slots": [g.to_dict() for g in pair.gates],
+                "services": [s.to_dict() for s in pair.services],
             }
         )
+    elif err is not None:
+        _output.error(err)
     else:
-        print(f"gate OK ({region}): phase {current} -> {upcoming}")
-        print('1. In cdk.json, under "context", set:')
-        print(f'     "{key}": "{upcoming}"')
-        print("2. Commit, then run:")
-        print(f"     {command}")
-    return EXIT_OK
+        _print_ecs_tables(args, pair)
+    return EXIT_OK if ok else EXIT_CHECK_FAILED
+
+
+def _move_command(cluster: str, service: str, provider: str) -> str:
+    return (
+        f"aws ecs update-service --cluster {cluster} --service {service} "
+        f"--capacity-provider-strategy capacityProvider={provider},weight=1 --force-new-deployment"
+    )
+
+
+def _protection_command(asg: str, instances: list[str]) -> str:
+    return (
+        "aws autoscaling set-instance-protection --no-protected-from-scale-in "
+        f"--auto-scaling-group-name {asg} --instance-ids {' '.join(instances)}"
+    )
+
+
+def _ecs_plan(args: argparse.Namespace, project: ProjectConfig, pair: _ecs_gate.EcsPair, current: Phase) -> Plan:
+    stage, cluster = args.stage, args.cluster
+    command = f"npx cdk deploy {project.ecs_stack_name(stage)}"
+    key = project.capacity_context_key(stage, args.pair, "phase")
+    retire_key = project.capacity_context_key(stage, args.pair, "retire-outgoing")
+    upcoming = next_phase(current)
+    outgoing = outgoing_slot(current)
+    if outgoing is None:
+        live = pair.gate(live_slot(current))
+        assert live is not None
+        idle = _nothing_to_advance(current, ECS, live.expected_version, live.lockfile_pin)
+        if idle is not None:
+            return idle
+        context: dict[str, Any] = {key: upcoming.value}
+        return Plan(
+            kind=ECS,
+            current=current,
+            upcoming=upcoming,
+            action="phase",
+            context=context,
+            command=command,
+            steps=[_context_step(context), _deploy_step(command)],
+        )
+
+    incoming = incoming_slot(current)
+    assert incoming is not None
+    out, inc = pair.gate(outgoing), pair.gate(incoming)
+    assert out is not None
+    assert inc is not None
+    out_cp, in_cp = str(out.capacity_provider), str(inc.capacity_provider)
+    plan = Plan(kind=ECS, current=current, upcoming=upcoming, command=command)
+    back = rollback_phase(current)
+    assert back is not None
+    back_steps: list[Step] = []
+    if out.retiring:
+        back_steps += [
+            _context_step({retire_key: None}),
+            _deploy_step(command + f"   ({outgoing} gets its capacity back)"),
+        ]
+    on_incoming = [s for s in pair.services if s.uses(incoming)]
+    if on_incoming:
+        back_steps.append(
+            Step(
+                f"Move the services back to {outgoing}'s capacity provider {out_cp}:",
+                [_move_command(cluster, s.name, out_cp) for s in on_incoming],
+            )
+        )
+    back_steps += [_context_step({key: back.value}), _deploy_step(command)]
+    plan.rollback = {
+        "phase": back.value,
+        "context_key": key,
+        "context_value": back.value,
+        "steps": [s.to_dict() for s in back_steps],
+    }
+    services = [{"name": s.name, "capacity_providers": list(s.capacity_providers)} for s in pair.services]
+    plan.extra["services"] = services
+
+    on_outgoing = [s for s in pair.services if s.uses(outgoing)]
+    launch_type = pair.launch_type_services()
+    if on_outgoing:
+        plan.action = "move-services"
+        plan.steps = [
+            Step(
+                f"Move each service off {outgoing}'s capacity provider {out_cp} onto {incoming}'s {in_cp}:",
+                [_move_command(cluster, s.name, in_cp) for s in on_outgoing],
+            )
+        ]
+        plan.reasons.extend(
+            f"service {s.name} still uses the outgoing capacity provider {out_cp} ({outgoing})" for s in on_outgoing
+        )
+        return plan
+    if not out.retiring and out.running_tasks:
+        plan.action = "wait"
+        step = Step(f"Wait for the tasks on {outgoing} to stop (deployments in progress move them).")
+        if launch_type:
+            step.text += " Services with launch type EC2 may place tasks anywhere; give them the incoming provider:"
+            step.lines = [_move_command(cluster, s.name, in_cp) for s in launch_type]
+        plan.steps = [step]
+        plan.reasons.append(f"{out.running_tasks} task(s) still run on the container instances of {outgoing}")
+        return plan
+    if not out.retiring:
+        context = {retire_key: True}
+        plan.action = "retire"
+        plan.context = context
+        plan.steps = [
+            Step(
+                f"No service uses {out_cp} any more: make the outgoing slot {outgoing} deletable (scale to zero, "
+                "scale-in and termination protection off) in a deploy of its own."
+            ),
+            _context_step(context),
+            _deploy_step(command),
+            Step(f"Then run this command again: it moves to phase {upcoming} once {outgoing} has no instances left."),
+        ]
+        return plan
+    if out.instances:
+        plan.action = "wait"
+        plan.reasons.append(f"{len(out.instances)} instance(s) remain in {out.asg} ({outgoing}, retiring)")
+        if out.protected_instances:
+            plan.steps.append(
+                Step(
+                    f"{len(out.protected_instances)} instance(s) are still protected from scale-in; lift it:",
+                    [_protection_command(out.asg, out.protected_instances)],
+                )
+            )
+        else:
+            plan.steps.append(Step(f"Wait for the Auto Scaling group {out.asg} to terminate them."))
+        return plan
+    context = {key: upcoming.value, retire_key: None}
+    plan.action = "phase"
+    plan.context = context
+    plan.steps = [
+        Step(f"The outgoing slot {outgoing} is retired and empty."),
+        _context_step(context),
+        _deploy_step(command),
+    ]
+    return plan
+
+
+def _ecs_next(args: argparse.Namespace, project: ProjectConfig, region: str, lock: Lockfile) -> int:
+    pair, err = _evaluate_ecs(args, region, lock)
+    reasons: list[str] = [err] if err else []
+    reasons.extend(f"{g.slot} ({g.asg}): {r}" for g in pair.gates for r in g.reasons)
+    current: Phase | None = None
+    present = {g.slot for g in pair.gates}
+    if not reasons or args.phase:
+        current = _current_phase(args, present)
+        reasons[:0] = _phase_check(current, present) if pair.gates else []
+    if reasons:
+        if not args.json and pair.gates:
+            _print_ecs_tables(args, pair)
+        plan = Plan(kind=ECS, current=current, reasons=reasons, extra={"slots": [g.to_dict() for g in pair.gates]})
+        return _emit(args, region, plan)
+    assert current is not None
+    plan = _ecs_plan(args, project, pair, current)
+    if not plan.ok:
+        plan.extra["slots"] = [g.to_dict() for g in pair.gates]
+    return _emit(args, region, plan)
+
+
+# --- commands ------------------------------------------------------------------------------------------------------
+def cmd_status(args: argparse.Namespace) -> int:
+    project = _project(args)
+    region = _region(args)
+    lock = _lockfile(args, project)
+    return (_ecs_status if args.kind == ECS else _eks_status)(args, region, lock)
+
+
+def cmd_next(args: argparse.Namespace) -> int:
+    project = _project(args)
+    project.check_stage(args.stage)
+    region = _region(args)
+    lock = _lockfile(args, project)
+    if args.kind == ECS and args.kubeconfig:
+        raise ConfigError("--kubeconfig", args.kubeconfig, "EKS pairs only (--kind eks)")
+    return (_ecs_next if args.kind == ECS else _eks_next)(args, project, region, lock)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cluster", required=True, metavar="C", help="EKS cluster name")
-    p.add_argument("--pair", required=True, metavar="P", help=f"pair name (node groups tagged {tags.FLEET}=P)")
+    p.add_argument("--cluster", required=True, metavar="C", help="EKS cluster name (ECS cluster with --kind ecs)")
+    p.add_argument("--pair", required=True, metavar="P", help=f"pair name (slots tagged {tags.FLEET}=P)")
+    kind = p.add_mutually_exclusive_group()
+    kind.add_argument("--kind", choices=(EKS, ECS), default=EKS, help="EKS node groups (default) or ECS capacity")
+    kind.add_argument("--ecs", dest="kind", action="store_const", const=ECS, help="same as --kind ecs")
     p.add_argument("--region", metavar="R", help="AWS region (default: AWS_REGION / profile)")
-    p.add_argument("--lockfile", default=DEFAULT_LOCKFILE, metavar="PATH", help=f"default: ./{DEFAULT_LOCKFILE}")
+    p.add_argument("--lockfile", metavar="PATH", help=f"default: the [tool.brctl] lockfile, else ./{DEFAULT_LOCKFILE}")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
 
 
@@ -318,16 +623,20 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p = subparsers.add_parser("cutover", help="blue/green node-group cutover gate")
     sub = p.add_subparsers(dest="cutover_command", required=True, metavar="SUBCOMMAND")
 
-    status = sub.add_parser("status", help="check the pair's node groups (status, health, ready nodes, image)")
+    status = sub.add_parser("status", help="check the pair's slots (health, ready capacity, image; ECS: services)")
     _common(status)
     status.set_defaults(handler=cmd_status)
 
-    nxt = sub.add_parser("next", help="print the next phase's config change and deploy command if the gate passes")
+    nxt = sub.add_parser("next", help="print the next step's config change and deploy command if the gate passes")
     _common(nxt)
-    nxt.add_argument("--stage", required=True, choices=STAGES, help="stage whose cdk.json context key to print")
+    nxt.add_argument("--stage", required=True, metavar="STAGE", help="stage whose context keys to print")
     nxt.add_argument(
         "--phase",
         metavar="CURRENT",
         help="current phase from config: " + " | ".join(p.value for p in Phase) + " (default: inferred from slots)",
     )
+    nxt.add_argument(
+        "--kubeconfig", metavar="PATH", help="EKS: check that no pods remain on the outgoing slot before advancing"
+    )
+    nxt.add_argument("--kube-context", metavar="NAME", help="kubeconfig context (default: its current context)")
     nxt.set_defaults(handler=cmd_next)

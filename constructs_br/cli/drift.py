@@ -2,8 +2,15 @@
 
 * EC2 instances carrying the fleet tag (running or pending): ``ImageId`` against the pin for the instance's variant tag
   and architecture.
+* Auto Scaling groups carrying the fleet tag (ECS capacity): the launch template's ``ImageId``.
 * EKS node groups of the given clusters: for Bottlerocket managed AMI types, ``releaseVersion`` against the pin's full
   image version; for custom AMIs (launch template), the launch template version's ``ImageId`` against the pin's image.
+
+"The pin" is the one :func:`constructs_br.bluegreen.expected_pin` names for the resource's
+``constructs-br:image-version`` tag (via :func:`constructs_br.cli._expected.expect`), as ``brctl cutover`` judges it:
+the lockfile's current pin when the tag is absent or ``floating``, the previous pin when the tag names it (a blue/green
+slot kept on its image while the other slot takes the new one), and drift for any version the lockfile no longer
+records.
 
 Exit 0 when everything matches, 1 on any drift (or an AWS call that failed), 2 on usage errors.
 """
@@ -16,10 +23,11 @@ from typing import Any
 
 from constructs_br import tags
 from constructs_br.cli import _aws, _output
+from constructs_br.cli._expected import Expectation, expect
 from constructs_br.cli.main import EXIT_CHECK_FAILED, EXIT_OK
 from constructs_br.errors import ConfigError
 from constructs_br.images.catalogue import Arch, get_variant, parse_eks_ami_type
-from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile, refresh_command, validate_region
+from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile, validate_region
 
 OK = "ok"
 DRIFT = "drift"
@@ -32,7 +40,7 @@ class Finding:
     """One compared resource. ``status``: ok | drift | skipped (not ours to judge) | error (could not check)."""
 
     region: str
-    kind: str  # instance | nodegroup
+    kind: str  # instance | asg | nodegroup
     resource: str
     fleet: str | None
     variant: str | None
@@ -79,12 +87,63 @@ def _instance_finding(region: str, inst: _aws.InstanceInfo, lock: Lockfile) -> F
         return finding(None, DRIFT, f"tag {tags.VARIANT} missing or not a known variant: {variant_tag!r}")
     if arch is None:
         return finding(None, DRIFT, f"unknown architecture {inst.architecture!r}")
-    pin = lock.find(region, variant, arch)
-    if pin is None:
-        return finding(None, DRIFT, f"no pin; run: {refresh_command(region, variant, arch)}")
-    if pin.image_id != inst.image_id:
-        return finding(pin.image_id, DRIFT, f"pinned {pin.image_version}")
-    return finding(pin.image_id, OK, f"pinned {pin.image_version}")
+    exp = expect(lock, region, variant, arch, inst.tags)
+    if exp.pin is None:
+        return finding(None, DRIFT, str(exp.problem))
+    status = OK if exp.pin.image_id == inst.image_id else DRIFT
+    return finding(exp.pin.image_id, status, _pinned(exp))
+
+
+def _pinned(exp: Expectation) -> str:
+    """``pinned <version>``, saying so when that is the lockfile's previous pin (the slot's image-version tag)."""
+    assert exp.pin is not None
+    if exp.current is not None and exp.current.image_version != exp.pin.image_version:
+        current = exp.current.image_version
+        return f"pinned {exp.pin.image_version} (the previous pin, by {tags.IMAGE_VERSION}; current {current})"
+    return f"pinned {exp.pin.image_version}"
+
+
+def _check_asgs(region: str, lock: Lockfile) -> list[Finding]:
+    return [_asg_finding(region, asg, lock) for asg in _aws.asgs_with_tag_key(region, tags.FLEET)]
+
+
+def _asg_finding(region: str, asg: _aws.AsgInfo, lock: Lockfile) -> Finding:
+    variant_tag = asg.tags.get(tags.VARIANT)
+    variant = _variant_or_none(variant_tag)
+
+    def finding(status: str, arch: str | None, expected: str | None, actual: str | None, detail: str) -> Finding:
+        return Finding(
+            region,
+            "asg",
+            asg.name,
+            asg.tags.get(tags.FLEET),
+            variant or variant_tag,
+            arch,
+            expected,
+            actual,
+            status,
+            detail,
+        )
+
+    if not (asg.launch_template_id or asg.launch_template_name):
+        return finding(SKIPPED, None, None, None, "no launch template")
+    image_id = _aws.launch_template_image(
+        region, asg.launch_template_id, asg.launch_template_name, asg.launch_template_version or "$Default"
+    )
+    if image_id is None:
+        return finding(SKIPPED, None, None, None, "launch template sets no ImageId")
+    if variant is None:
+        return finding(
+            DRIFT, None, None, image_id, f"tag {tags.VARIANT} missing or not a known variant: {variant_tag!r}"
+        )
+    image = _aws.describe_images(region, [image_id]).get(image_id)
+    if image is None:
+        return finding(DRIFT, None, None, image_id, "launch template image not found")
+    exp = expect(lock, region, variant, image.architecture, asg.tags)
+    if exp.pin is None:
+        return finding(DRIFT, image.architecture, None, image_id, str(exp.problem))
+    status = OK if exp.pin.image_id == image_id else DRIFT
+    return finding(status, image.architecture, exp.pin.image_id, image_id, "launch template image; " + _pinned(exp))
 
 
 def _check_nodegroups(region: str, cluster: str, lock: Lockfile) -> list[Finding]:
@@ -118,13 +177,13 @@ def _nodegroup_finding(region: str, ng: _aws.NodegroupInfo, lock: Lockfile) -> F
         actual = ng.release_version
         if variant is None:
             return finding(DRIFT, variant_tag or derived, arch.value, None, actual, "variant not in the catalogue")
-        pin = lock.find(region, variant, arch.value)
-        if pin is None:
-            return finding(
-                DRIFT, variant, arch.value, None, actual, f"no pin; run: {refresh_command(region, variant, arch.value)}"
-            )
-        status = OK if pin.image_version == actual else DRIFT
-        return finding(status, variant, arch.value, pin.image_version, actual, f"{ng.ami_type} releaseVersion")
+        exp = expect(lock, region, variant, arch.value, ng.tags)
+        if exp.pin is None:
+            return finding(DRIFT, variant, arch.value, None, actual, str(exp.problem))
+        status = OK if exp.pin.image_version == actual else DRIFT
+        return finding(
+            status, variant, arch.value, exp.pin.image_version, actual, f"{ng.ami_type} releaseVersion; {_pinned(exp)}"
+        )
 
     if ng.ami_type != "CUSTOM" or not (ng.launch_template_id or ng.launch_template_name):
         return finding(SKIPPED, variant_tag, None, None, ng.ami_type, "not a Bottlerocket node group")
@@ -144,18 +203,12 @@ def _nodegroup_finding(region: str, ng: _aws.NodegroupInfo, lock: Lockfile) -> F
     if image is None:  # deregistered: drift on its own; name the pins it could have matched
         candidates = ", ".join(p.image_id for p in lock.pins() if p.region == region and p.variant == variant)
         return finding(DRIFT, variant, None, candidates or None, image_id, "launch template image not found")
-    pin = lock.find(region, variant, image.architecture)
-    if pin is None:
-        cmd = refresh_command(region, variant, image.architecture)
-        return finding(DRIFT, variant, image.architecture, None, image_id, f"no pin; run: {cmd}")
-    status = OK if pin.image_id == image_id else DRIFT
+    exp = expect(lock, region, variant, image.architecture, ng.tags)
+    if exp.pin is None:
+        return finding(DRIFT, variant, image.architecture, None, image_id, str(exp.problem))
+    status = OK if exp.pin.image_id == image_id else DRIFT
     return finding(
-        status,
-        variant,
-        image.architecture,
-        pin.image_id,
-        image_id,
-        f"launch template image; pinned {pin.image_version}",
+        status, variant, image.architecture, exp.pin.image_id, image_id, "launch template image; " + _pinned(exp)
     )
 
 
@@ -181,6 +234,10 @@ def cmd_drift(args: argparse.Namespace) -> int:
             findings.extend(_check_instances(region, lock))
         except _aws.AwsError as exc:
             findings.append(_error(region, "instance", "*", str(exc)))
+        try:
+            findings.extend(_check_asgs(region, lock))
+        except _aws.AwsError as exc:
+            findings.append(_error(region, "asg", "*", str(exc)))
         for cluster in args.cluster or []:
             try:
                 findings.extend(_check_nodegroups(region, cluster, lock))

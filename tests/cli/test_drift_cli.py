@@ -183,3 +183,166 @@ def test_unknown_cluster_is_reported_not_crashed(moto: Moto, brctl: Run) -> None
     # (moto answers 500 for an unknown cluster where EKS says ResourceNotFoundException; either way: error, exit 1)
     assert finding["status"] == "error"
     assert "eks:ListNodegroups nope" in finding["detail"]
+
+
+# --- a slot pinned to the lockfile's previous image: OK in drift, as in cutover -----------------------------------
+def _two_pins(moto: Moto, brctl: Run, variant: str = "aws-k8s-1.33", arch: str = "x86_64") -> tuple[str, str]:
+    """V1 published and pinned, then V2: V1 becomes the lockfile's previous pin. Returns (old, new) image IDs."""
+    old = moto.seed_bottlerocket_release(WEST, variant, arch, V1)
+    pin(brctl, variant, arch)
+    new = moto.seed_bottlerocket_release(WEST, variant, arch, V2)
+    pin(brctl, variant, arch)
+    return old, new
+
+
+def _slot_tags(name: str, version: str | None) -> dict[str, str]:
+    out = {tags.FLEET: "general", tags.SLOT: name, tags.VARIANT: "aws-k8s-1.33", tags.STAGE: "pilot"}
+    if version is not None:
+        out[tags.IMAGE_VERSION] = version
+    return out
+
+
+def test_managed_nodegroup_pinned_to_previous_is_ok(moto: Moto, brctl: Run) -> None:
+    _two_pins(moto, brctl)
+    c = cluster(moto)
+    nodegroup(c, "blue", amiType="BOTTLEROCKET_x86_64", version="1.33", releaseVersion=V1, tags=_slot_tags("blue", V1))
+    nodegroup(
+        c, "green", amiType="BOTTLEROCKET_x86_64", version="1.33", releaseVersion=V2, tags=_slot_tags("green", None)
+    )
+    # Untagged / floating, but still on the old release: drift against the current pin.
+    nodegroup(
+        c,
+        "stale",
+        amiType="BOTTLEROCKET_x86_64",
+        version="1.33",
+        releaseVersion=V1,
+        tags=_slot_tags("blue", "floating"),
+    )
+
+    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+
+    by_name = {f["resource"]: f for f in json.loads(out)["findings"]}
+    assert (by_name["prod/blue"]["status"], by_name["prod/blue"]["expected"]) == ("ok", V1)
+    assert "previous pin" in by_name["prod/blue"]["detail"]
+    assert (by_name["prod/green"]["status"], by_name["prod/green"]["expected"]) == ("ok", V2)
+    assert (by_name["prod/stale"]["status"], by_name["prod/stale"]["expected"]) == ("drift", V2)
+    assert code == 1  # only because of "stale"
+
+
+def test_custom_ami_nodegroup_pinned_to_previous_is_ok(moto: Moto, brctl: Run) -> None:
+    old, new = _two_pins(moto, brctl)
+    c = cluster(moto)
+    for name, image, version in (("blue", old, V1), ("green", new, None)):
+        lt = c["ec2"].create_launch_template(LaunchTemplateName=name, LaunchTemplateData={"ImageId": image})
+        nodegroup(
+            c,
+            name,
+            amiType="CUSTOM",
+            launchTemplate={"id": lt["LaunchTemplate"]["LaunchTemplateId"], "version": "1"},
+            tags=_slot_tags(name, version),
+        )
+
+    code, out, err = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+
+    assert code == 0, out + err
+    by_name = {f["resource"]: f for f in json.loads(out)["findings"]}
+    assert (by_name["prod/blue"]["status"], by_name["prod/blue"]["expected"]) == ("ok", old)
+    assert (by_name["prod/green"]["status"], by_name["prod/green"]["expected"]) == ("ok", new)
+
+
+def test_tagged_version_the_lockfile_no_longer_records_is_drift(moto: Moto, brctl: Run) -> None:
+    _two_pins(moto, brctl)
+    c = cluster(moto)
+    gone = "1.49.0-11111111"
+    nodegroup(
+        c, "blue", amiType="BOTTLEROCKET_x86_64", version="1.33", releaseVersion=gone, tags=_slot_tags("blue", gone)
+    )
+
+    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+
+    assert code == 1
+    (finding,) = json.loads(out)["findings"]
+    assert finding["status"] == "drift"
+    assert f"image-version tag {gone} is neither the lockfile's current pin {V2} nor previous {V1}" in finding["detail"]
+
+
+def test_instance_pinned_to_previous_is_ok(moto: Moto, brctl: Run) -> None:
+    old, new = _two_pins(moto, brctl, "aws-ecs-2", "arm64")
+    resp = moto.client("ec2").run_instances(
+        ImageId=old,
+        MinCount=1,
+        MaxCount=1,
+        TagSpecifications=[
+            {
+                "ResourceType": "instance",
+                "Tags": [
+                    {"Key": tags.FLEET, "Value": "general"},
+                    {"Key": tags.VARIANT, "Value": "aws-ecs-2"},
+                    {"Key": tags.IMAGE_VERSION, "Value": V1},
+                ],
+            }
+        ],
+    )
+    launch(moto, new, "aws-ecs-2")  # no image-version tag: the current pin
+
+    code, out, err = brctl("drift", "--json")
+
+    assert code == 0, out + err
+    by_id = {f["resource"]: f for f in json.loads(out)["findings"]}
+    assert by_id[resp["Instances"][0]["InstanceId"]]["expected"] == old
+    assert sorted(f["status"] for f in by_id.values()) == ["ok", "ok"]
+
+
+def test_drift_and_cutover_agree_on_a_previous_pin(moto: Moto, brctl: Run) -> None:
+    old, _ = _two_pins(moto, brctl)
+    c = cluster(moto)
+    nodegroup(c, "blue", amiType="BOTTLEROCKET_x86_64", version="1.33", releaseVersion=V1, tags=_slot_tags("blue", V1))
+    ng = c["eks"].describe_nodegroup(clusterName="prod", nodegroupName="blue")["nodegroup"]
+    autoscaling = moto.client("autoscaling")
+    autoscaling.create_launch_configuration(LaunchConfigurationName="lc", ImageId=old, InstanceType="m7i.large")
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=ng["resources"]["autoScalingGroups"][0]["name"],
+        LaunchConfigurationName="lc",
+        MinSize=0,
+        MaxSize=4,
+        DesiredCapacity=ng["scalingConfig"]["desiredSize"],
+        VPCZoneIdentifier=c["subnet"],
+    )
+
+    drift_code, drift_out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+    cut_code, cut_out, _ = brctl(
+        "cutover", "status", "--cluster", "prod", "--pair", "general", "--region", WEST, "--json"
+    )
+
+    assert (drift_code, cut_code) == (0, 0), (drift_out, cut_out)
+    (finding,) = [f for f in json.loads(drift_out)["findings"] if f["kind"] == "nodegroup"]
+    (gate,) = json.loads(cut_out)["nodegroups"]
+    assert finding["expected"] == gate["expected"] == V1
+
+
+def test_ecs_asg_launch_template_image(moto: Moto, brctl: Run) -> None:
+    old, new = _two_pins(moto, brctl, "aws-ecs-2", "x86_64")
+    c = cluster(moto)
+    autoscaling = moto.client("autoscaling")
+    cases = {"blue": (old, V1), "green": (new, None), "stale": (old, None)}
+    for name, (image, version) in cases.items():
+        lt = c["ec2"].create_launch_template(LaunchTemplateName=f"lt-{name}", LaunchTemplateData={"ImageId": image})
+        slot_tags = {**_slot_tags(name, version), tags.VARIANT: "aws-ecs-2"}
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=f"asg-{name}",
+            LaunchTemplate={"LaunchTemplateId": lt["LaunchTemplate"]["LaunchTemplateId"], "Version": "$Default"},
+            MinSize=0,
+            MaxSize=2,
+            DesiredCapacity=0,
+            VPCZoneIdentifier=c["subnet"],
+            Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": True} for k, v in slot_tags.items()],
+        )
+
+    code, out, _ = brctl("drift", "--region", WEST, "--json")
+
+    assert code == 1
+    by_name = {f["resource"]: f for f in json.loads(out)["findings"] if f["kind"] == "asg"}
+    assert set(by_name) == {"asg-blue", "asg-green", "asg-stale"}
+    assert (by_name["asg-blue"]["status"], by_name["asg-blue"]["expected"]) == ("ok", old)
+    assert (by_name["asg-green"]["status"], by_name["asg-green"]["expected"]) == ("ok", new)
+    assert (by_name["asg-stale"]["status"], by_name["asg-stale"]["actual"]) == ("drift", old)
