@@ -60,9 +60,14 @@ test: lint typecheck
 	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 		$(BIN)/pytest -n 2 --dist worksteal
 
-# API reference from the docstrings (build/api/index.html; build/ is gitignored).
+# API reference from the docstrings (build/api/index.html; build/ is gitignored): every package and public module
+# (not _private ones), named explicitly because packages' __all__ hides submodules and lazily loaded names from pdoc.
+DOC_MODULES = $(shell find constructs_br -name '*.py' ! -name '_*' | sed 's/\.py$$//' | tr / . | sort) \
+	$(shell ls constructs_br/__init__.py constructs_br/*/__init__.py | xargs -n1 dirname | tr / . | sort)
 docs: $(PY_STAMP)
-	$(BIN)/pdoc --docformat restructuredtext --output-directory build/api constructs_br
+	rm -rf build/api
+	$(BIN)/pdoc --docformat restructuredtext --output-directory build/api $(DOC_MODULES)
+	@echo "API reference: build/api/index.html"
 
 clean:
 	rm -rf cdk.out .mypy_cache .ruff_cache .hypothesis build
