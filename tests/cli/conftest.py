@@ -264,3 +264,21 @@ def brctl(capsys: pytest.CaptureFixture[str], lockfile: Path) -> Run:
         return code, out, err
 
     return run
+
+
+PROJECT_TABLE = """\
+[tool.brctl]
+stages = ["pilot", "canary", "production"]
+eks-stack = "Br{Stage}"
+ecs-stack = "Br{Stage}Ecs"
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A ``pyproject.toml`` with this repository's ``[tool.brctl]`` stages and stack names, for ``--project``
+    (tests stay independent of the repository's own table)."""
+    path = tmp_path / "app" / "pyproject.toml"
+    path.parent.mkdir()
+    path.write_text(PROJECT_TABLE, encoding="utf-8")
+    return path

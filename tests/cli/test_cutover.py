@@ -366,3 +366,182 @@ def test_no_region_anywhere_is_usage_error(sub: str, brctl: Run, monkeypatch: py
     assert out == ""
     assert "--region" in err
     assert "pass --region or set AWS_REGION" in err
+
+
+# --- leaving a two-slot phase: drain the outgoing slot first ---------------------------------------------------------
+DRAIN_BLUE = (
+    "kubectl get nodes -l eks.amazonaws.com/nodegroup=general-blue -o name"
+    " | xargs -n1 kubectl drain --ignore-daemonsets --delete-emptydir-data --timeout=15m"
+)
+
+
+def _blue_green(cluster: dict[str, Any], moto: Moto, brctl: Run) -> None:
+    old = pin(moto, brctl, V1)
+    new = pin(moto, brctl, V2)
+    nodegroup(cluster, "blue", V1, image_id=old)
+    nodegroup(cluster, "green", V2, image_id=new)
+
+
+def test_next_from_two_slots_prints_drain_and_rollback(
+    cluster: dict[str, Any], moto: Moto, brctl: Run, project: Any
+) -> None:
+    _blue_green(cluster, moto, brctl)
+
+    code, out, err = cutover(brctl, "next", "--stage", "pilot", "--phase", "blue+green", "--project", str(project))
+
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == f"gate OK ({WEST}): phase blue+green -> green"
+    drain_at = lines.index(f"     {DRAIN_BLUE}")
+    phase_at = lines.index('     "br:pilot:pair:general:phase": "green"')
+    assert drain_at < phase_at  # drain first, then the phase change
+    assert "pass --kubeconfig" in out
+    assert "Rollback instead (back to phase blue):" in out
+    assert (
+        "kubectl taint nodes -l eks.amazonaws.com/nodegroup=general-blue constructs-br/cutover=outgoing:NoSchedule-"
+        in out
+    )
+    assert "eks.amazonaws.com/nodegroup=general-green" in out  # drain green before rolling back
+    assert '"br:pilot:pair:general:phase": "blue"' in out
+
+    code, out, _ = cutover(
+        brctl, "next", "--stage", "pilot", "--phase", "blue+green", "--project", str(project), "--json"
+    )
+    doc = json.loads(out)
+    assert (doc["current"], doc["next"], doc["action"], doc["command"]) == (
+        "blue+green",
+        "green",
+        "phase",
+        "npx cdk deploy BrPilot",
+    )
+    assert doc["drain"] == {"commands": [DRAIN_BLUE], "checked": False}
+    assert (doc["rollback"]["phase"], doc["rollback"]["context_key"], doc["rollback"]["context_value"]) == (
+        "blue",
+        "br:pilot:pair:general:phase",
+        "blue",
+    )
+
+
+class _FakeCoreV1:
+    def __init__(self, pods: list[Any]) -> None:
+        self.pods = pods
+
+    def list_node(self, label_selector: str) -> Any:
+        from kubernetes import client
+
+        name = "node-blue-1" if label_selector.endswith("=general-blue") else "node-other"
+        return client.V1NodeList(items=[client.V1Node(metadata=client.V1ObjectMeta(name=name))])
+
+    def list_pod_for_all_namespaces(self, field_selector: str) -> Any:
+        from kubernetes import client
+
+        node = field_selector.removeprefix("spec.nodeName=")
+        return client.V1PodList(items=[p for p in self.pods if p.spec.node_name == node])
+
+
+def _pod(name: str, owner_kind: str) -> Any:
+    from kubernetes import client
+
+    return client.V1Pod(
+        metadata=client.V1ObjectMeta(
+            name=name,
+            namespace="shop",
+            owner_references=[client.V1OwnerReference(api_version="v1", kind=owner_kind, name="o", uid="u")],
+        ),
+        spec=client.V1PodSpec(node_name="node-blue-1", containers=[client.V1Container(name="c")]),
+        status=client.V1PodStatus(phase="Running"),
+    )
+
+
+@pytest.mark.parametrize(("pods", "code"), [(["DaemonSet"], 0), (["DaemonSet", "ReplicaSet"], 1)])
+def test_next_with_kubeconfig_refuses_while_pods_remain(
+    cluster: dict[str, Any],
+    moto: Moto,
+    brctl: Run,
+    project: Any,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    pods: list[str],
+    code: int,
+) -> None:
+    pytest.importorskip("kubernetes")
+    from constructs_br.cli import _kube
+
+    _blue_green(cluster, moto, brctl)
+    seen: list[tuple[str, str | None]] = []
+
+    def fake_api(kubeconfig: str, context: str | None) -> Any:
+        seen.append((kubeconfig, context))
+        return _FakeCoreV1([_pod(f"p-{kind.lower()}", kind) for kind in pods])
+
+    monkeypatch.setattr(_kube, "core_api", fake_api)
+    kubeconfig = str(tmp_path / "kubeconfig")
+    args = ("next", "--stage", "pilot", "--phase", "blue+green", "--project", str(project))
+    args += ("--kubeconfig", kubeconfig, "--kube-context", "prod")
+
+    got, out, err = cutover(brctl, *args)
+
+    assert got == code, (out, err)
+    assert seen == [(kubeconfig, "prod")]
+    if code == 0:
+        assert "Drained: no pods left to evict on the 1 node(s) of the outgoing slot blue." in out
+        assert '"br:pilot:pair:general:phase": "green"' in out
+    else:
+        assert "gate failed; not advancing" in err
+        assert "blue: pod shop/p-replicaset still on node node-blue-1 (ReplicaSet/o, Running)" in err
+        assert DRAIN_BLUE in out
+        assert '"br:pilot:pair:general:phase": "green"' not in out
+
+    _, out, _ = cutover(brctl, *args, "--json")
+    doc = json.loads(out)
+    assert doc["drain"]["checked"] is True
+    assert doc["drain"]["nodes"] == ["node-blue-1"]
+    assert [p["name"] for p in doc["drain"]["remaining_pods"]] == (["p-replicaset"] if code else [])
+
+
+def test_next_with_unreadable_kubeconfig_refuses(
+    cluster: dict[str, Any], moto: Moto, brctl: Run, project: Any, tmp_path: Any
+) -> None:
+    pytest.importorskip("kubernetes")
+    _blue_green(cluster, moto, brctl)
+
+    code, out, err = cutover(
+        brctl,
+        "next",
+        "--stage",
+        "pilot",
+        "--phase",
+        "blue+green",
+        "--project",
+        str(project),
+        "--kubeconfig",
+        str(tmp_path / "missing"),
+    )
+
+    assert code == 1
+    assert "cannot load kubeconfig" in err
+    assert '"br:pilot:pair:general:phase": "green"' not in out  # only the drain (and the rollback) are printed
+
+
+def test_stage_is_checked_against_the_project(cluster: dict[str, Any], moto: Moto, brctl: Run, project: Any) -> None:
+    code, out, err = cutover(brctl, "next", "--stage", "prod", "--project", str(project))
+
+    assert code == 2
+    assert "--stage: got 'prod'; allowed: pilot | canary | production" in err
+    assert out == ""
+
+
+def test_stack_and_keys_come_from_the_project(cluster: dict[str, Any], moto: Moto, brctl: Run, tmp_path: Any) -> None:
+    image = pin(moto, brctl, V1)
+    nodegroup(cluster, "blue", V1, image_id=image)
+    pin(moto, brctl, V2)
+    other = tmp_path / "other.toml"
+    other.write_text(
+        '[tool.brctl]\neks-stack = "Fleet-{stage}"\npair-key = "fleet/{stage}/{pair}/{key}"\n', encoding="utf-8"
+    )
+
+    code, out, err = cutover(brctl, "next", "--stage", "anything", "--project", str(other))
+
+    assert code == 0, err
+    assert '"fleet/anything/general/phase": "blue+green"' in out
+    assert "npx cdk deploy Fleet-anything" in out
