@@ -14,9 +14,10 @@ import pytest
 
 import constructs_br
 
-PACKAGES = ["constructs_br"] + sorted(
-    f"constructs_br.{info.name}" for info in pkgutil.iter_modules(constructs_br.__path__) if info.ispkg
-)
+PACKAGES = [
+    "constructs_br",
+    *sorted(f"constructs_br.{info.name}" for info in pkgutil.iter_modules(constructs_br.__path__) if info.ispkg),
+]
 
 
 def _own_doc(obj: object) -> str:

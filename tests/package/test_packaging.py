@@ -64,7 +64,18 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy2(ROOT / name, src / name)
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(out), str(src)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(src),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -112,4 +123,3 @@ def test_makefile_installs_with_constraints_and_rebuilds_on_change() -> None:
     assert "$(PY_STAMP): pyproject.toml $(CONSTRAINTS)" in makefile
     assert "pip install --quiet -c $(CONSTRAINTS) -e '.[dev,cli]'" in makefile
     assert "CONSTRAINTS := constraints.txt" in makefile
-
