@@ -1,0 +1,96 @@
+"""examples/consumer: a platform team's own app (own cdk.json, own lockfile) on the public API only, synthesized
+by the real CDK CLI with cdk-nag on, then cfn-lint clean."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "examples" / "consumer"
+PUBLIC_MODULES = {
+    "constructs_br",
+    "constructs_br.bluegreen",
+    "constructs_br.compliance.nag",
+    "constructs_br.ecs",
+    "constructs_br.eks",
+    "constructs_br.images",
+    "constructs_br.platform",
+}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("consumer.out")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(CDK_DISABLE_VERSION_CHECK="1", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    result = subprocess.run(
+        [
+            str(ROOT / "node_modules" / ".bin" / "cdk"),
+            "synth",
+            "--app",
+            f"{sys.executable} app.py",
+            "-o",
+            str(out),
+            "--quiet",
+        ],
+        cwd=APP,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    data: dict[str, Any] = json.loads((out / "Fleet.template.json").read_text())
+    data["__path__"] = str(out / "Fleet.template.json")
+    return data
+
+
+def test_the_example_uses_only_the_public_api() -> None:
+    tree = ast.parse((APP / "app.py").read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    ours = {m for m in imported if m.split(".")[0] in {"constructs_br", "stacks"}}
+    assert ours <= PUBLIC_MODULES, ours - PUBLIC_MODULES
+    assert (APP / "cdk.json").is_file()
+    assert (APP / "fleet.lock.json").is_file()
+
+
+def test_the_example_synthesizes_cluster_node_groups_and_ecs_capacity(template: dict[str, Any]) -> None:
+    types = Counter(r["Type"] for r in template["Resources"].values())
+    for kind in (
+        "AWS::EKS::Cluster",
+        "AWS::EKS::Nodegroup",
+        "AWS::ECS::Cluster",
+        "AWS::ECS::CapacityProvider",
+        "AWS::AutoScaling::AutoScalingGroup",
+        "AWS::ECS::ClusterCapacityProviderAssociations",
+    ):
+        assert types[kind] >= 1, kind
+    addons = sorted(
+        r["Properties"]["AddonName"] for r in template["Resources"].values() if r["Type"] == "AWS::EKS::Addon"
+    )
+    assert addons == ["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
+    lock = json.loads((APP / "fleet.lock.json").read_text())
+    pinned = {e["image_id"] for e in lock["regions"]["us-west-2"].values()}
+    lts = [r for r in template["Resources"].values() if r["Type"] == "AWS::EC2::LaunchTemplate"]
+    assert {lt["Properties"]["LaunchTemplateData"].get("ImageId") for lt in lts} - {None} <= pinned
+
+
+def test_the_example_is_cfn_lint_clean(template: dict[str, Any]) -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), template["__path__"]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
