@@ -233,7 +233,9 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
                 region=region,
                 network=network,
                 pairs=apply_pair_context(base.pairs, context, prefix=f"br:{base.name}:pair:"),
-                capacity=apply_pair_context(base.capacity, context, prefix=f"br:{base.name}:capacity:", allow_retire=True),
+                capacity=apply_pair_context(
+                    base.capacity, context, prefix=f"br:{base.name}:capacity:", allow_retire=True
+                ),
             )
         )
     return AppConfig(stages=tuple(stages))

@@ -56,4 +56,3 @@ class EcsStack(StageStack):
             items=[item for pair in self.capacity.values() for item in pair.strategy],
         )
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
-

@@ -58,7 +58,7 @@ def slot_pin(current: Pin, image_version: str | None, field: str = "image_versio
     )
 
 
-def expected_pin(
+def expected_pin(  # noqa: PLR0917 - (lockfile, region, variant, arch, version) reads as the lookup it is
     lockfile: Lockfile, region: str, variant: str, arch: str, image_version: str | None, field: str = "image_version"
 ) -> Pin:
     """The pin a slot pinned to ``image_version`` (``None``/``floating``: the current pin) must run.

@@ -134,7 +134,7 @@ class BottlerocketCluster(eks.Cluster):
         self.core_dns: eks.CfnAddon | None = None
         if core_addons:
             parent = self.node.scope
-            assert parent is not None
+            assert isinstance(parent, Construct)
             self.vpc_cni = VpcCniPodIdentity(parent, "VpcCni", cluster=self)
             self.kube_proxy = _addon(self, "KubeProxy", "kube-proxy")
             self.core_dns = _addon(self, "CoreDns", "coredns")
@@ -172,7 +172,7 @@ def _addon(cluster: eks.Cluster, construct_id: str, name: str) -> eks.CfnAddon:
     )
 
 
-def cluster_version_of(cluster: eks.ICluster, kubernetes_version: str | None, field: str) -> str:
+def cluster_version_of(cluster: eks.ICluster | eks.Cluster, kubernetes_version: str | None, field: str) -> str:
     """The cluster's Kubernetes minor: a :class:`BottlerocketCluster` knows it; an imported cluster needs it given."""
     own = cluster.kubernetes_version if isinstance(cluster, BottlerocketCluster) else None
     if own is not None and kubernetes_version is not None and own != kubernetes_version:

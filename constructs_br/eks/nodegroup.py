@@ -76,7 +76,7 @@ class BottlerocketNodeGroup(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        cluster: eks.ICluster,
+        cluster: eks.ICluster | eks.Cluster,
         spec: NodeGroupSpec,
         lockfile: Lockfile,
         fleet: str,
@@ -118,7 +118,9 @@ class BottlerocketNodeGroup(Construct):
         variant = spec.variant_for(cluster_version)
         image: ResolvedImage | None = None
         try:
-            image = resolve_for_stack(self, ImageSpec(variant=variant, arch=spec.arch), lockfile, image_version=spec.image_version, field=f)
+            image = resolve_for_stack(
+                self, ImageSpec(variant=variant, arch=spec.arch), lockfile, image_version=spec.image_version, field=f
+            )
         except ConfigError as exc:
             problems.extend(exc.problems)
         if spec.image_path == "custom-ami":
@@ -244,14 +246,14 @@ def _layer(settings: Settings | Mapping[str, Any] | None) -> Settings | Mapping[
     return {"settings": dict(settings)} if settings else None
 
 
-def _cluster_vpc(cluster: eks.ICluster) -> ec2.IVpc | None:
+def _cluster_vpc(cluster: eks.ICluster | eks.Cluster) -> ec2.IVpc | None:
     try:
         return cluster.vpc
     except Exception:  # imported cluster without vpc
         return None
 
 
-def _has_attr(cluster: eks.ICluster, attr: str) -> bool:
+def _has_attr(cluster: eks.ICluster | eks.Cluster, attr: str) -> bool:
     try:
         return bool(getattr(cluster, attr))
     except Exception:

@@ -57,7 +57,7 @@ class BlueGreenNodeGroupPair(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        cluster: eks.ICluster,
+        cluster: eks.ICluster | eks.Cluster,
         pair: PairSpec[NodeGroupSpec],
         lockfile: Lockfile,
         stage: str | None = None,
@@ -130,5 +130,3 @@ class BlueGreenNodeGroupPair(Construct):
             pair=self.pair.name, phase=self.phase.value, version=version, outgoing=outgoing, incoming=incoming
         )
         Annotations.of(self).add_warning_v2(SAME_IMAGE_WARNING, message)
-
-

@@ -11,8 +11,9 @@ cluster (or ``kubernetes_version`` on one slot during an upgrade), the exact ima
 Traceback (most recent call last):
 ...
 constructs_br.errors.ConfigError: nodegroup.instance_types: got 'm7i.large'; allowed: arm64 (Graviton, *g*) ...
->>> NodeGroupSpec(arch="x86_64", instance_types=("m7i.large",)).kubernetes_problems("1.33", kubernetes_version="1.34")
-[Problem(field='nodegroup.kubernetes_version', value='1.34', allowed='1.30..1.33 (the cluster runs 1.33; nodes may be up to 3 minors older, never newer)', hint='')]
+>>> spec = NodeGroupSpec(arch="x86_64", instance_types=("m7i.large",))
+>>> print(*spec.kubernetes_problems("1.33", kubernetes_version="1.34"))  # doctest: +ELLIPSIS
+nodegroup.kubernetes_version: got '1.34'; allowed: 1.30..1.33 (the cluster runs 1.33; nodes may be up to 3 ...
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ passed through unchanged; tags propagated to instances and volumes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+
 import jsii
 from aws_cdk import Stack, Tags
 from aws_cdk import aws_ec2 as ec2
@@ -67,14 +68,16 @@ class BottlerocketLaunchTemplate(Construct):
         user_data: str,
         image_id: str | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] = (),
-        volumes: VolumeOptions = VolumeOptions(),
-        metadata: MetadataOptions = MetadataOptions(),
+        volumes: VolumeOptions | None = None,
+        metadata: MetadataOptions | None = None,
         volume_key: kms.IKey | None = None,
         instance_profile_role: iam.IRole | None = None,
         tags: Mapping[str, str] | None = None,
         field_prefix: str = "launch_template",
     ) -> None:
         super().__init__(scope, construct_id)
+        volumes = volumes or VolumeOptions()
+        metadata = metadata or MetadataOptions()
         problems = volumes.problems(f"{field_prefix}.volumes")
         problems.extend(metadata.problems(f"{field_prefix}.metadata").items)
         problems.raise_if_any()

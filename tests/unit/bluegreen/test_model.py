@@ -173,7 +173,7 @@ def test_expected_pin_accepts_current_and_previous(tag: str | None, image: str) 
 
 
 def test_expected_pin_refuses_an_unrecorded_version_and_a_missing_pin() -> None:
-    with pytest.raises(ConfigError, match="1.50.0-22222222 | 1.49.0-11111111"):
+    with pytest.raises(ConfigError, match=r"1\.50\.0-22222222 \| 1\.49\.0-11111111"):
         bg.expected_pin(LOCK, "us-west-2", "aws-k8s-1.33", "x86_64", "1.48.0-00000000")
     with pytest.raises(MissingPinError, match="eu-west-1"):
         bg.expected_pin(LOCK, "eu-west-1", "aws-k8s-1.33", "x86_64", None)
