@@ -601,10 +601,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_next(args: argparse.Namespace) -> int:
     project = _project(args)
     project.check_stage(args.stage)
-    region = _region(args)
-    lock = _lockfile(args, project)
     if args.kind == ECS and args.kubeconfig:
         raise ConfigError("--kubeconfig", args.kubeconfig, "EKS pairs only (--kind eks)")
+    region = _region(args)
+    lock = _lockfile(args, project)
     return (_ecs_next if args.kind == ECS else _eks_next)(args, project, region, lock)
 
 
