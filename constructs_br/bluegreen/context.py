@@ -61,6 +61,7 @@ def parse_bool(value: Any, field: str) -> bool:
 
 
 def pair_keys(prefix: str, pair: str, *, retire: bool) -> tuple[str, ...]:
+    """Every context key a pair accepts under ``prefix`` (what errors list as allowed)."""
     keys = [f"{prefix}{pair}:phase"]
     keys += [f"{prefix}{pair}:{slot}:{key}" for slot in SLOTS for key in SLOT_KEYS]
     if retire:

@@ -54,6 +54,7 @@ def pascal(name: str) -> str:
 
 
 def name_problems(name: object, field: str) -> list[Problem]:
+    """A pair name's grammar (:data:`NAME_RULE`): the name becomes construct IDs and tags."""
     if isinstance(name, str) and _NAME.match(name) and len(name) <= MAX_NAME:
         return []
     return [Problem(field, name, NAME_RULE)]

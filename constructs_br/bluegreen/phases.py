@@ -32,6 +32,8 @@ SLOTS: tuple[str, str] = ("blue", "green")
 
 
 class Phase(StrEnum):
+    """Where a blue/green pair is: which slots exist (``blue``, ``blue+green``, ``green``, ``green+blue``)."""
+
     BLUE = "blue"
     BLUE_GREEN = "blue+green"
     GREEN = "green"
@@ -72,6 +74,7 @@ def parse_phase(value: object, field: str = "phase") -> Phase:
 
 
 def parse_slot(value: object, field: str = "slot") -> str:
+    """``blue`` or ``green``; anything else is a :class:`ConfigError` naming ``field``."""
     if value in SLOTS:
         return str(value)
     raise ConfigError(field, value, " | ".join(SLOTS))

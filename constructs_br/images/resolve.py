@@ -35,6 +35,9 @@ ALLOWED_MODES = "pinned | context (deploy-time only with allow_deploy_time_reaso
 
 
 class ResolutionMode(StrEnum):
+    """How an image reaches the template: ``pinned`` (lockfile literal), ``context`` (cached lookup), ``deploy-time``
+    (SSM parameter resolved by CloudFormation)."""
+
     PINNED = "pinned"
     CONTEXT = "context"
     DEPLOY_TIME = "deploy-time"
