@@ -81,7 +81,8 @@ class PairSpec(Generic[S]):
 
     ``retire_outgoing`` (two-slot phases, ECS): the outgoing slot is made deletable — scale-in and termination
     protection off, scaled to zero — in a deploy of its own, after its work has moved and before the next phase
-    removes it. Validated on construction: name, phase, override fields, and every present slot's spec.
+    removes it. Validated on construction: name, phase, override fields, and both slots' specs (an override for
+    the slot a later phase brings in fails when it is committed, not at the cutover).
     """
 
     name: str
@@ -126,7 +127,7 @@ class PairSpec(Generic[S]):
                 f"phase {self.phase} has no outgoing slot to retire",
             )
         p.raise_if_any()
-        for slot in self.present:
+        for slot in SLOTS:  # absent slots too: a bad override fails when committed, not at the cutover
             try:
                 self.slot_spec(slot)
             except ConfigError as exc:

@@ -32,7 +32,7 @@ from constructs_br.eks.cluster import BottlerocketCluster, cluster_version_of
 from constructs_br.eks.spec import NodeGroupSpec, Taint, TaintEffect, cluster_dns_ip
 from constructs_br.errors import ConfigError, Problems
 from constructs_br.iam.node_role import EksNodeRole
-from constructs_br.images.lockfile import Lockfile
+from constructs_br.images.lockfile import Lockfile, MissingPinError
 from constructs_br.images.resolve import ImageSpec, ResolvedImage
 from constructs_br.nodes.image import image_id_value, resolve_for_stack
 from constructs_br.nodes.launch_template import BottlerocketLaunchTemplate, grant_ebs_key_to_autoscaling
@@ -96,7 +96,11 @@ class BottlerocketNodeGroup(Construct):
         f = spec.field_prefix
         # --- validate everything before creating any child ------------------------------------------------------
         problems = Problems()
-        cluster_version = cluster_version_of(cluster, cluster_kubernetes_version, "cluster_kubernetes_version")
+        cluster_version: str | None = None
+        try:
+            cluster_version = cluster_version_of(cluster, cluster_kubernetes_version, "cluster_kubernetes_version")
+        except ConfigError as exc:
+            problems.extend(exc.problems)
         if service_ipv4_cidr is None and isinstance(cluster, BottlerocketCluster):
             service_ipv4_cidr = cluster.service_ipv4_cidr
         the_vpc = vpc or _cluster_vpc(cluster)
@@ -107,22 +111,27 @@ class BottlerocketNodeGroup(Construct):
             problems.add(f"{f}.vpc", None, "a VPC (the imported cluster has none; pass vpc=)")
         else:
             subnet_ids = list(the_vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS).subnet_ids)
-        problems.extend(
-            spec.cluster_problems(
-                cluster_version=cluster_version,
-                subnet_count=None
-                if Token.is_unresolved(subnet_ids) or (the_vpc is None and subnets is None)
-                else len(subnet_ids),
-            )
+        subnet_count = (
+            None if Token.is_unresolved(subnet_ids) or (the_vpc is None and subnets is None) else len(subnet_ids)
         )
-        variant = spec.variant_for(cluster_version)
         image: ResolvedImage | None = None
-        try:
-            image = resolve_for_stack(
-                self, ImageSpec(variant=variant, arch=spec.arch), lockfile, image_version=spec.image_version, field=f
-            )
-        except ConfigError as exc:
-            problems.extend(exc.problems)
+        missing: MissingPinError | None = None
+        if cluster_version is not None:
+            problems.extend(spec.cluster_problems(cluster_version=cluster_version, subnet_count=subnet_count))
+            variant = spec.variant_for(cluster_version)
+            try:
+                image = resolve_for_stack(
+                    self,
+                    ImageSpec(variant=variant, arch=spec.arch),
+                    lockfile,
+                    image_version=spec.image_version,
+                    field=f,
+                )
+            except MissingPinError as exc:
+                missing = exc
+                problems.extend(exc.problems)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
         if spec.image_path == "custom-ami":
             if service_ipv4_cidr is None:
                 problems.add(f"{f}.service_ipv4_cidr", None, "the cluster's service CIDR (custom-ami path)")
@@ -139,8 +148,10 @@ class BottlerocketNodeGroup(Construct):
                 "set (from_cluster_attributes): launch templates with security groups must carry it",
             )
         taints = (*spec.taints, *extra_taints)
+        if missing is not None and list(problems.items) == list(missing.problems):
+            raise missing  # the only problem: keep its type (region, variant, arch, refresh command)
         problems.raise_if_any()
-        assert image is not None
+        assert image is not None and cluster_version is not None
         self.image = image
         self.variant = variant
         self.kubernetes_version = spec.kubernetes_version or cluster_version

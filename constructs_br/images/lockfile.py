@@ -137,9 +137,15 @@ class Pin:
     ssm_path: str
     resolved_at: str
     previous: PreviousPin | None = None
+    example: bool = False
+    """An example pin (made without an AWS account, e.g. against a local moto server): templates synthesize, but
+    every stack using one carries a CloudFormation rule that refuses to deploy it. ``brctl pins refresh`` replaces
+    it with a real pin (``example`` false)."""
 
     def __post_init__(self) -> None:
         p = Problems()
+        if not isinstance(self.example, bool):
+            p.add("example", self.example, "true | false")
         try:
             validate_region(self.region)
         except ConfigError as exc:
@@ -199,17 +205,20 @@ class Pin:
         )
 
     def same_image(self, other: Pin) -> bool:
-        return (self.image_id, self.image_version) == (other.image_id, other.image_version)
+        return (self.image_id, self.image_version, self.example) == (other.image_id, other.image_version, other.example)
 
     def to_dict(self) -> dict[str, Any]:
         """The pin's entry in the lockfile (region, variant and arch are the keys around it)."""
-        return {
+        out: dict[str, Any] = {
             "image_id": self.image_id,
             "image_version": self.image_version,
             "previous": self.previous.to_dict() if self.previous else None,
             "resolved_at": self.resolved_at,
             "ssm_path": self.ssm_path,
         }
+        if self.example:
+            out["example"] = True
+        return out
 
 
 class MissingPinError(ConfigError):
@@ -333,6 +342,10 @@ class Lockfile:
     def pins(self) -> tuple[Pin, ...]:
         return tuple(self._pins[k] for k in sorted(self._pins))
 
+    def example_pins(self) -> tuple[Pin, ...]:
+        """Pins marked ``example`` (they synthesize, and refuse to deploy)."""
+        return tuple(p for p in self.pins() if p.example)
+
     def regions(self) -> tuple[str, ...]:
         return tuple(sorted({k[0] for k in self._pins}))
 
@@ -403,9 +416,13 @@ def _pin_from_entry(region: str, key: str, entry: Any, field: str, p: Problems) 
     if not isinstance(entry, Mapping):
         p.add(field, entry, "an object with " + ", ".join(sorted(_PIN_KEYS)))
         return None
-    keys = set(entry)
+    keys = set(entry) - {"example"}
     if keys != _PIN_KEYS:
-        p.add(field, sorted(keys), ", ".join(sorted(_PIN_KEYS)))
+        p.add(field, sorted(keys), ", ".join(sorted(_PIN_KEYS)) + " (and optionally example)")
+        return None
+    example = entry.get("example", False)
+    if not isinstance(example, bool):
+        p.add(f"{field}.example", example, "true | false (or absent)")
         return None
     previous: PreviousPin | None = None
     prev = entry["previous"]
@@ -424,6 +441,7 @@ def _pin_from_entry(region: str, key: str, entry: Any, field: str, p: Problems) 
             ssm_path=entry["ssm_path"],
             resolved_at=entry["resolved_at"],
             previous=previous,
+            example=example,
         )
     except ConfigError as exc:
         p.extend(Problem(f"{field}.{q.field}", q.value, q.allowed, q.hint) for q in exc.problems)

@@ -11,13 +11,14 @@ and a stack without a concrete region is one clear error (pins are per region).
 
 from __future__ import annotations
 
-from aws_cdk import Stack, Token
+import jsii
+from aws_cdk import CfnParameter, CfnRule, CfnRuleAssertion, Fn, IResolveContext, IStableStringProducer, Lazy, Stack, Token
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from constructs_br.bluegreen.pins import select_slot_image
 from constructs_br.errors import ConfigError
-from constructs_br.images.lockfile import Lockfile
+from constructs_br.images.lockfile import Lockfile, Pin, refresh_command
 from constructs_br.images.resolve import ImageSpec, ResolutionMode, ResolvedImage, resolve_image
 
 
@@ -40,7 +41,67 @@ def resolve_for_stack(
 ) -> ResolvedImage:
     """``spec`` resolved for ``scope``'s stack region, pinned to ``image_version`` (lockfile current or previous)."""
     image = resolve_image(spec, region=stack_region(scope), lockfile=lockfile)
-    return select_slot_image(image, image_version, f"{field}.image_version")
+    image = select_slot_image(image, image_version, f"{field}.image_version")
+    if image.pin is not None and image.pin.example:
+        refuse_example_pins(scope, image.pin)
+    return image
+
+
+EXAMPLE_PINS_RULE = "ExamplePinsRefused"
+"""Id of the CloudFormation rule a stack using example pins carries (see :func:`refuse_example_pins`)."""
+EXAMPLE_PINS_PARAMETER = "ExamplePins"
+"""The parameter the rule reads; only ``--parameters ExamplePins=deploy-anyway`` (a local moto server) passes it."""
+EXAMPLE_PINS_OVERRIDE = "deploy-anyway"
+
+
+@jsii.implements(IStableStringProducer)
+class _Description:
+    def __init__(self, pins: dict[tuple[str, str, str], Pin]) -> None:
+        self._pins = pins
+
+    def produce(self, context: IResolveContext | None = None) -> str:
+        commands = "; ".join(refresh_command(*key) for key in sorted(self._pins))
+        text = (
+            "This stack uses example image pins, not real images: refresh them against your account, commit the "
+            f"lockfile, and synthesize again: {commands}"
+        )
+        return text if len(text) <= 1000 else text[:997] + "..."
+
+
+class _ExamplePinsRule(CfnRule):
+    """The refusal rule; ``pins`` collects the example pins the stack uses (named in its description)."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.pins: dict[tuple[str, str, str], Pin] = {}
+        parameter = CfnParameter(
+            stack,
+            EXAMPLE_PINS_PARAMETER,
+            type="String",
+            default="refuse",
+            description="This stack uses example image pins and refuses to deploy (brctl pins refresh first).",
+        )
+        super().__init__(
+            stack,
+            EXAMPLE_PINS_RULE,
+            assertions=[
+                CfnRuleAssertion(
+                    assert_=Fn.condition_equals(parameter.value_as_string, EXAMPLE_PINS_OVERRIDE),
+                    assert_description=Lazy.string(_Description(self.pins)),
+                )
+            ],
+        )
+
+
+def refuse_example_pins(scope: Construct, pin: Pin) -> None:
+    """Make the stack refuse to deploy while it uses ``pin`` (an example): a template ``Rules`` entry whose assertion
+    is false unless the ``ExamplePins`` parameter is explicitly overridden, so CloudFormation rejects every create or
+    update before touching a resource — for a plain ``npx cdk deploy`` too — while ``cdk synth``, tests and diffs
+    work. Its description names the refresh commands."""
+    stack = Stack.of(scope)
+    rule = stack.node.try_find_child(EXAMPLE_PINS_RULE)
+    if not isinstance(rule, _ExamplePinsRule):
+        rule = _ExamplePinsRule(stack)
+    rule.pins[pin.key] = pin
 
 
 def image_id_value(scope: Construct, image: ResolvedImage) -> str:

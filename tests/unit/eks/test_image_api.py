@@ -85,11 +85,6 @@ def test_a_pin_for_another_region_is_never_used() -> None:
     assert "us-east-1" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: BottlerocketNodeGroup (constructs_br/eks/nodegroup.py, the resolve_for_stack try/except) "
-    "folds MissingPinError into a plain ConfigError, losing the type and its .command; ECS raises it as is",
-)
 def test_a_missing_pin_is_a_missing_pin_error() -> None:
     stack, cluster, _ = br_cluster_stack()
     with pytest.raises(MissingPinError) as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from constructs_br.errors import ConfigError
+from constructs_br.images.lockfile import MissingPinError
 from stacks.config import STAGES, ImportedVpc, load_config
 from tests.conftest import synth_with
 
@@ -115,7 +116,7 @@ def test_imported_vpc_creates_no_network_and_no_custom_resource(tmp_path: Path) 
 
 
 def test_a_region_without_pins_fails_synth_with_the_refresh_command(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError) as exc:
+    with pytest.raises(MissingPinError) as exc:
         synth_with({"br:pilot:region": "eu-central-1"}, tmp_path)
     message = str(exc.value)
     assert "eu-central-1" in message
