@@ -1,4 +1,5 @@
-"""A small test stack (imported VPC, ECS cluster) and a lockfile with ECS pins: fast unit synth, no app."""
+"""A small test stack (imported VPC, ECS cluster), a lockfile with ECS pins (and the same after a refresh), and
+template lookups by type and by slot: fast unit synth, no app."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ AMIS = {
     ("aws-ecs-2-nvidia", "x86_64"): "ami-0ec5000000000a004",
     ("aws-ecs-3-fips", "arm64"): "ami-0ec5000000000a005",
 }
+NEW_VERSION = "1.51.0-fedcba98"
+NEW_AMI = "ami-0ec5000000000b001"
+"""aws-ecs-2/x86_64 after a refresh (:func:`refreshed`): the new current pin; ``VERSION`` becomes ``previous``."""
 
 
 def lockfile() -> Lockfile:
@@ -41,6 +45,21 @@ def lockfile() -> Lockfile:
             )
         )
     return lock
+
+
+def refreshed() -> Lockfile:
+    """:func:`lockfile` after ``brctl pins refresh`` of aws-ecs-2/x86_64: current NEW_VERSION, previous VERSION."""
+    return lockfile().with_pin(
+        Pin(
+            region=REGION,
+            variant="aws-ecs-2",
+            arch="x86_64",
+            image_id=NEW_AMI,
+            image_version=NEW_VERSION,
+            ssm_path="/aws/service/bottlerocket/aws-ecs-2/x86_64/1.51.0/image_id",
+            resolved_at="2026-02-01T00:00:00Z",
+        )
+    )
 
 
 def base_stack(app: App | None = None, name: str = "BrTestEcs") -> tuple[Stack, ec2.IVpc, ecs.Cluster]:
@@ -86,3 +105,34 @@ def user_data_text(template: dict[str, Any], launch_template: dict[str, Any]) ->
 def _intrinsic(value: dict[str, Any]) -> str:
     ((fn, arg),) = value.items()
     return f"<{fn}:{'.'.join(arg) if isinstance(arg, list) else arg}>"
+
+
+def slot_resources(template: dict[str, Any], slot: str, pair: str = "General") -> dict[str, dict[str, Any]]:
+    """Every resource of one slot (``blue`` / ``green``), by its logical-ID prefix ``<Pair><Slot>``."""
+    prefix = pair + slot.capitalize()
+    return {k: v for k, v in template["Resources"].items() if k.startswith(prefix)}
+
+
+def slots_in(template: dict[str, Any], pair: str = "General") -> set[str]:
+    """The slots that have a capacity provider in ``template``."""
+    return {
+        slot
+        for slot in ("blue", "green")
+        if of_type({"Resources": slot_resources(template, slot, pair)}, "AWS::ECS::CapacityProvider")
+    }
+
+
+def one(resources: dict[str, Any], cfn_type: str) -> tuple[str, dict[str, Any]]:
+    """The only resource of ``cfn_type`` among ``resources`` (a template or :func:`slot_resources`)."""
+    found = of_type(resources if "Resources" in resources else {"Resources": resources}, cfn_type)
+    assert len(found) == 1, (cfn_type, sorted(found))
+    ((logical_id, resource),) = found.items()
+    return logical_id, resource
+
+
+def strategy(template: dict[str, Any]) -> tuple[list[str], dict[str, int]]:
+    """The cluster association: (associated provider logical IDs, default strategy provider → weight)."""
+    _, assoc = one(template, "AWS::ECS::ClusterCapacityProviderAssociations")
+    props = assoc["Properties"]
+    associated = [p["Ref"] for p in props["CapacityProviders"]]
+    return associated, {s["CapacityProvider"]["Ref"]: s["Weight"] for s in props["DefaultCapacityProviderStrategy"]}

@@ -7,15 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Template
 
 from constructs_br.ecs import ClusterCapacityProviders, EcsCapacity, EcsCapacitySpec, StrategyItem
-from constructs_br.images import ImageSpec
+from constructs_br.errors import ConfigError
+from constructs_br.images import ImageSpec, Lockfile, MissingPinError, Pin
 from constructs_br.nodes import grant_ebs_key_to_autoscaling
-from tests.unit.ecs.helpers import AMIS, VERSION, lockfile, of_type, synth, user_data_text
+from tests.unit.ecs.helpers import ACCOUNT, AMIS, REGION, VERSION, lockfile, of_type, synth, user_data_text
 
 SPEC = EcsCapacitySpec(
     image=ImageSpec(variant="aws-ecs-2", arch="x86_64"),
@@ -230,3 +232,64 @@ def test_customer_key_volumes_and_autoscaling_grant(tmp_path: Path) -> None:
     grant = statements["AllowAutoScalingToGrantForNodeVolumes"]
     assert grant["Action"] == "kms:CreateGrant"
     assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+
+
+# --- the image is resolved for the stack's region ----------------------------------------------------------------
+
+
+def _capacity_in(stack: Stack, lock: Lockfile | None = None) -> EcsCapacity:
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack,
+        "Vpc",
+        vpc_id="vpc-0123456789abcdef0",
+        availability_zones=["az-a", "az-b"],
+        private_subnet_ids=["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
+    )
+    cluster = ecs.Cluster(stack, "Cluster", vpc=vpc)
+    return EcsCapacity(
+        stack, "Capacity", cluster=cluster, vpc=vpc, spec=SPEC, lockfile=lock or lockfile(), fleet="general"
+    )
+
+
+def test_stack_without_a_region_is_a_named_error() -> None:
+    stack = Stack(App(), "NoEnv")
+    with pytest.raises(ConfigError) as err:
+        _capacity_in(stack)
+    assert err.value.fields == ("stack.region",)
+    (problem,) = err.value.problems
+    assert "region" in problem.allowed
+    assert "NoEnv" in str(problem.value)
+
+
+def test_region_without_a_pin_names_the_region() -> None:
+    stack = Stack(App(), "Frankfurt", env=Environment(account=ACCOUNT, region="eu-central-1"))
+    with pytest.raises(MissingPinError) as err:
+        _capacity_in(stack)
+    assert err.value.region == "eu-central-1"
+    assert "eu-central-1" in str(err.value)
+    assert (err.value.variant, err.value.arch) == ("aws-ecs-2", "x86_64")
+
+
+def test_each_stack_gets_its_own_regions_pin() -> None:
+    other = Pin(
+        region="eu-west-1",
+        variant="aws-ecs-2",
+        arch="x86_64",
+        image_id="ami-0e0e000000000e001",
+        image_version=VERSION,
+        ssm_path="/aws/service/bottlerocket/aws-ecs-2/x86_64/1.50.0/image_id",
+        resolved_at="2026-01-01T00:00:00Z",
+    )
+    lock = lockfile().with_pin(other)
+    app = App()
+    built = {
+        region: _capacity_in(
+            Stack(app, f"Ecs{region.replace('-', '')}", env=Environment(account=ACCOUNT, region=region)), lock
+        )
+        for region in (REGION, "eu-west-1")
+    }
+    images = {}
+    for region, cap in built.items():
+        _, lt = _one(dict(Template.from_stack(Stack.of(cap)).to_json()), "AWS::EC2::LaunchTemplate")
+        images[region] = (cap.image.region, lt["Properties"]["LaunchTemplateData"]["ImageId"])
+    assert images == {REGION: (REGION, AMIS[("aws-ecs-2", "x86_64")]), "eu-west-1": ("eu-west-1", other.image_id)}

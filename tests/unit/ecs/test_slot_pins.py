@@ -3,46 +3,35 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Annotations, Match, Template
 
-from constructs_br.ecs import BlueGreenEcsCapacity, BlueGreenSpec, EcsCapacitySpec, Phase
+from constructs_br.bluegreen import SAME_IMAGE_WARNING, PairSpec, Phase
+from constructs_br.ecs import BlueGreenEcsCapacity, CapacityPair, EcsCapacitySpec
 from constructs_br.errors import ConfigError
-from constructs_br.images import ImageSpec, Lockfile, Pin, ResolutionMode
-from tests.unit.ecs.helpers import AMIS, REGION, VERSION, base_stack, lockfile, of_type
+from constructs_br.images import ImageSpec, Lockfile, ResolutionMode
+from tests.unit.ecs.helpers import AMIS, NEW_AMI, NEW_VERSION, VERSION, base_stack, lockfile, of_type, refreshed
 
-NEW_VERSION = "1.51.0-fedcba98"
-NEW_AMI = "ami-0ec5000000000b001"
-WARNING = Match.string_like_regexp("constructs-br:same-image-both-slots")
+WARNING = Match.string_like_regexp(SAME_IMAGE_WARNING)
 BLUE = EcsCapacitySpec(image=ImageSpec(variant="aws-ecs-2", arch="x86_64"), instance_types=("m6i.large",))
 
 
-def refreshed() -> Lockfile:
-    """The helpers' lockfile after a refresh of aws-ecs-2/x86_64: current NEW_VERSION, previous VERSION."""
-    return lockfile().with_pin(
-        Pin(
-            region=REGION,
-            variant="aws-ecs-2",
-            arch="x86_64",
-            image_id=NEW_AMI,
-            image_version=NEW_VERSION,
-            ssm_path="/aws/service/bottlerocket/aws-ecs-2/x86_64/1.51.0/image_id",
-            resolved_at="2026-02-01T00:00:00Z",
-        )
-    )
+def capacity_pair(phase: Phase = Phase.BLUE, **overrides: Any) -> CapacityPair:
+    return PairSpec(name="general", base=BLUE, phase=phase, field_prefix="capacity", **overrides)
 
 
-def pair_stack(spec: BlueGreenSpec, lock: Lockfile) -> tuple[Stack, BlueGreenEcsCapacity]:
+def pair_stack(pair: CapacityPair, lock: Lockfile) -> tuple[Stack, BlueGreenEcsCapacity]:
     stack, vpc, cluster = base_stack()
-    pair = BlueGreenEcsCapacity(stack, "General", cluster=cluster, vpc=vpc, spec=spec, lockfile=lock, stage="pilot")
-    return stack, pair
+    capacity = BlueGreenEcsCapacity(stack, "General", cluster=cluster, vpc=vpc, pair=pair, lockfile=lock, stage="pilot")
+    return stack, capacity
 
 
 def image_ids(stack: Stack) -> dict[str, str]:
     """Slot (``Blue`` / ``Green``) → the launch template's ImageId."""
-    template = Template.from_stack(stack).to_json()
+    template = dict(Template.from_stack(stack).to_json())
     return {
         "Blue" if lid.startswith("GeneralBlue") else "Green": lt["Properties"]["LaunchTemplateData"]["ImageId"]
         for lid, lt in of_type(template, "AWS::EC2::LaunchTemplate").items()
@@ -50,13 +39,7 @@ def image_ids(stack: Stack) -> dict[str, str]:
 
 
 def test_each_slot_runs_its_own_pin() -> None:
-    spec = BlueGreenSpec(
-        name="general",
-        phase=Phase.BLUE_GREEN,
-        blue=dataclasses.replace(BLUE, image_version=VERSION),
-        green=BLUE,
-    )
-    stack, pair = pair_stack(spec, refreshed())
+    stack, pair = pair_stack(capacity_pair(Phase.BLUE_GREEN, blue={"image_version": VERSION}), refreshed())
     assert image_ids(stack) == {"Blue": AMIS[("aws-ecs-2", "x86_64")], "Green": NEW_AMI}
     assert pair.slots["blue"].image.release_version == VERSION
     assert pair.slots["green"].image.release_version == NEW_VERSION
@@ -64,9 +47,9 @@ def test_each_slot_runs_its_own_pin() -> None:
 
 
 def test_a_version_the_lockfile_does_not_record_lists_current_and_previous() -> None:
-    spec = BlueGreenSpec(name="general", blue=dataclasses.replace(BLUE, image_version="1.40.0-00000000"))
+    pair = capacity_pair(blue={"image_version": "1.40.0-00000000"})
     with pytest.raises(ConfigError, match=r"capacity\.general\.blue\.image_version") as exc:
-        pair_stack(spec, refreshed())
+        pair_stack(pair, refreshed())
     assert f"{NEW_VERSION} | {VERSION}" in str(exc.value)
 
 
@@ -92,10 +75,11 @@ def test_bad_slot_version_is_a_named_error(changes: dict[str, object], allowed: 
 @pytest.mark.parametrize(
     ("phase", "outgoing", "incoming"), [(Phase.BLUE_GREEN, "blue", "green"), (Phase.GREEN_BLUE, "green", "blue")]
 )
-def test_both_slots_on_the_same_image_warn(phase: Phase, outgoing: str, incoming: str) -> None:
-    # Same spec, one slot pinned explicitly to the current version, the other following it: the same image.
-    spec = BlueGreenSpec(name="general", phase=phase, blue=dataclasses.replace(BLUE, image_version=VERSION), green=BLUE)
-    stack, _ = pair_stack(spec, lockfile())
+@pytest.mark.parametrize("pinned", ["outgoing", "neither"])
+def test_both_slots_on_the_same_image_and_spec_warn(phase: Phase, outgoing: str, incoming: str, pinned: str) -> None:
+    # Same spec; the outgoing slot pinned explicitly to the current version (or neither pinned): the same image.
+    overrides = {outgoing: {"image_version": VERSION}} if pinned == "outgoing" else {}
+    stack, _ = pair_stack(capacity_pair(phase, **overrides), lockfile())
     annotations = Annotations.from_stack(stack)
     annotations.has_warning("/BrTestEcs/General", WARNING)
     (message,) = annotations.find_warning("/BrTestEcs/General", WARNING)
@@ -109,22 +93,34 @@ def test_both_slots_on_the_same_image_warn(phase: Phase, outgoing: str, incoming
 
 
 @pytest.mark.parametrize(
-    ("phase", "blue", "green", "refresh"),
+    ("phase", "overrides", "refresh"),
     [
         # different versions of the same variant (previous / current): a real cutover
-        (Phase.BLUE_GREEN, dataclasses.replace(BLUE, image_version=VERSION), BLUE, True),
+        (Phase.BLUE_GREEN, {"blue": {"image_version": VERSION}}, True),
         # the same version string (VERSION) but another variant: a real cutover
-        (Phase.BLUE_GREEN, BLUE, dataclasses.replace(BLUE, image=ImageSpec(variant="aws-ecs-3", arch="x86_64")), False),
-        # the same image, other instance types: a real cutover
-        (Phase.BLUE_GREEN, BLUE, dataclasses.replace(BLUE, instance_types=("m7i.large",)), False),
-        # the same image and spec, but a single-slot phase (the other slot is a standby at weight 0)
-        (Phase.GREEN, BLUE, BLUE, False),
+        (Phase.BLUE_GREEN, {"green": {"image": ImageSpec(variant="aws-ecs-3", arch="x86_64")}}, False),
+        # a single-slot phase: nothing to compare
+        (Phase.GREEN, {}, False),
     ],
-    ids=["versions-differ", "variants-differ", "instance-types-differ", "single-slot-phase"],
+    ids=["versions-differ", "variants-differ", "single-slot-phase"],
 )
-def test_no_warning_when_the_cutover_changes_something(
-    phase: Phase, blue: EcsCapacitySpec, green: EcsCapacitySpec, refresh: bool
-) -> None:
-    spec = BlueGreenSpec(name="general", phase=phase, blue=blue, green=green)
-    stack, _ = pair_stack(spec, refreshed() if refresh else lockfile())
+def test_no_warning_when_the_image_changes(phase: Phase, overrides: dict[str, Any], refresh: bool) -> None:
+    stack, _ = pair_stack(capacity_pair(phase, **overrides), refreshed() if refresh else lockfile())
     Annotations.from_stack(stack).has_no_warning("*", WARNING)
+
+
+@pytest.mark.parametrize(
+    ("phase", "overrides"),
+    [
+        (Phase.BLUE_GREEN, {"green": {"instance_types": ("m7i.large",)}}),
+        (Phase.GREEN_BLUE, {"blue": {"instance_types": ("m7i.large",)}}),
+        (Phase.BLUE_GREEN, {"green": {"min_size": 2, "max_size": 6}}),
+    ],
+    ids=["instance-types-blue-green", "instance-types-green-blue", "sizes-blue-green"],
+)
+def test_no_warning_when_only_the_spec_changes(phase: Phase, overrides: dict[str, Any]) -> None:
+    """Both slots run the same image, but the incoming slot's own spec differs: a real cutover, no warning."""
+    stack, capacity = pair_stack(capacity_pair(phase, **overrides), lockfile())
+    images = {cap.image.image_id for cap in capacity.slots.values()}
+    assert images == {AMIS[("aws-ecs-2", "x86_64")]}  # one image on both slots ...
+    Annotations.from_stack(stack).has_no_warning("*", WARNING)  # ... and still no warning
