@@ -211,27 +211,42 @@ def test_spot_mix_turns_on_capacity_rebalance() -> None:
 
 
 def test_customer_key_volumes_and_autoscaling_grant(tmp_path: Path) -> None:
-    """grant_ebs_key_to_autoscaling (nodes/) exercised through the capacity: the Auto Scaling service-linked
-    role may use the key, and both volumes name it."""
+    """A customer-managed volume key: the capacity itself lets the Auto Scaling service-linked role use it (matched
+    by ``aws:PrincipalArn`` in this account: KMS refuses a policy naming a role that does not exist yet), once per
+    key however many capacities share it, and both volumes name it."""
 
     def build(stack: Stack, vpc: ec2.IVpc, cluster: ecs.Cluster) -> None:
         key = kms.Key(stack, "VolumeKey", enable_key_rotation=True)
-        grant_ebs_key_to_autoscaling(key)
+        grant_ebs_key_to_autoscaling(key)  # an explicit grant as well: idempotent
         _add(stack, vpc, cluster, volume_key=key)
+        EcsCapacity(
+            stack, "Second", cluster=cluster, vpc=vpc, spec=SPEC, lockfile=lockfile(), fleet="second", volume_key=key
+        )
 
     template = synth(build, nag_dir=tmp_path)
     key_id, key = _one(template, "AWS::KMS::Key")
-    _, lt = _one(template, "AWS::EC2::LaunchTemplate")
-    for device in lt["Properties"]["LaunchTemplateData"]["BlockDeviceMappings"]:
-        assert device["Ebs"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    for _, lt in of_type(template, "AWS::EC2::LaunchTemplate").items():
+        for device in lt["Properties"]["LaunchTemplateData"]["BlockDeviceMappings"]:
+            assert device["Ebs"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    sids = [s.get("Sid") for s in key["Properties"]["KeyPolicy"]["Statement"]]
+    assert sids.count("AllowAutoScalingToUseKeyForNodeVolumes") == 1
+    assert sids.count("AllowAutoScalingToGrantForNodeVolumes") == 1
     statements = {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
-    use = statements["AllowAutoScalingToUseKeyForNodeVolumes"]
-    principal = use["Principal"]["AWS"]
-    assert "AWSServiceRoleForAutoScaling" in str(principal)
+    use, grant = (
+        statements["AllowAutoScalingToUseKeyForNodeVolumes"],
+        statements["AllowAutoScalingToGrantForNodeVolumes"],
+    )
+    for statement in (use, grant):
+        # Principal "*" only together with the conditions that narrow it to the service-linked role of this account.
+        assert statement["Principal"] == {"AWS": "*"}
+        assert "AWSServiceRoleForAutoScaling" in str(statement["Condition"]["ArnEquals"]["aws:PrincipalArn"])
+        assert ":iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/" in str(
+            statement["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+        )
+        assert statement["Condition"]["StringEquals"] == {"kms:CallerAccount": ACCOUNT}
     assert "kms:GenerateDataKey*" in use["Action"]
-    grant = statements["AllowAutoScalingToGrantForNodeVolumes"]
     assert grant["Action"] == "kms:CreateGrant"
-    assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert grant["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
 
 
 # --- the image is resolved for the stack's region ----------------------------------------------------------------
