@@ -80,6 +80,31 @@ def get_parameters(region: str, names: Iterable[str]) -> dict[str, str]:
     return out
 
 
+# --- STS / IAM (account-wide facts ``brctl preflight`` reads) --------------------------------------------------------
+def caller_account(region: str) -> str:
+    """The account the configured credentials belong to (``sts:GetCallerIdentity``)."""
+    sts = _client("sts", region)
+    return str(_call(region, "sts:GetCallerIdentity", sts.get_caller_identity)["Account"])
+
+
+def role_exists(region: str, role_name: str) -> bool:
+    """Whether IAM role ``role_name`` exists in the credentials' account (``iam:GetRole``; ``NoSuchEntity`` is
+    ``False``, any other failure an :class:`AwsError`). IAM is global: ``region`` only picks the endpoint."""
+    iam = _client("iam", region)
+    try:
+        iam.get_role(RoleName=role_name)
+    except ClientError as exc:
+        err = exc.response.get("Error", {})
+        if err.get("Code") == "NoSuchEntity":
+            return False
+        raise AwsError(
+            f"{region}: iam:GetRole {role_name}: {err.get('Code', 'Error')}: {err.get('Message', exc)}"
+        ) from exc
+    except BotoCoreError as exc:
+        raise AwsError(f"{region}: iam:GetRole {role_name}: {exc}") from exc
+    return True
+
+
 # --- EC2 ---------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ImageInfo:

@@ -44,5 +44,10 @@ COMMANDS: tuple[Command, ...] = (
         help="compare running instances and node groups with the lockfile",
     ),
     Command(name="cutover", module="constructs_br.cli.cutover", help="blue/green node-group cutover gate"),
+    Command(
+        name="preflight",
+        module="constructs_br.cli.preflight",
+        help="what the account lacks before the first cdk deploy (read-only)",
+    ),
 )
 """Every command group, in ``brctl --help`` order."""
