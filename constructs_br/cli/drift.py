@@ -4,7 +4,10 @@
   and architecture.
 * Auto Scaling groups carrying the fleet tag (ECS capacity): the launch template's ``ImageId``.
 * EKS node groups of the given clusters: for Bottlerocket managed AMI types, ``releaseVersion`` against the pin's full
-  image version; for custom AMIs (launch template), the launch template version's ``ImageId`` against the pin's image.
+  image version, and the node group's Kubernetes ``version`` against the minor of its ``constructs-br:variant`` tag
+  (``aws-k8s-1.33-nvidia`` -> ``1.33``: a node group left behind by a cluster upgrade is drift); for custom AMIs
+  (launch template), the launch template version's ``ImageId`` against the pin's image (the image is the variant, so
+  EKS's ``version`` is not compared there).
 
 "The pin" is the one :func:`constructs_br.bluegreen.expected_pin` names for the resource's
 ``constructs-br:image-version`` tag (via :func:`constructs_br.cli._expected.expect`), as ``brctl cutover`` judges it:
@@ -177,13 +180,13 @@ def _nodegroup_finding(region: str, ng: _aws.NodegroupInfo, lock: Lockfile) -> F
         actual = ng.release_version
         if variant is None:
             return finding(DRIFT, variant_tag or derived, arch.value, None, actual, "variant not in the catalogue")
+        skew = _minor_skew(ng, _variant_or_none(variant_tag))
         exp = expect(lock, region, variant, arch.value, ng.tags)
         if exp.pin is None:
-            return finding(DRIFT, variant, arch.value, None, actual, str(exp.problem))
-        status = OK if exp.pin.image_version == actual else DRIFT
-        return finding(
-            status, variant, arch.value, exp.pin.image_version, actual, f"{ng.ami_type} releaseVersion; {_pinned(exp)}"
-        )
+            return finding(DRIFT, variant, arch.value, None, actual, "; ".join(filter(None, [str(exp.problem), skew])))
+        status = OK if exp.pin.image_version == actual and skew is None else DRIFT
+        detail = "; ".join(filter(None, [f"{ng.ami_type} releaseVersion", _pinned(exp), skew]))
+        return finding(status, variant, arch.value, exp.pin.image_version, actual, detail)
 
     if ng.ami_type != "CUSTOM" or not (ng.launch_template_id or ng.launch_template_name):
         return finding(SKIPPED, variant_tag, None, None, ng.ami_type, "not a Bottlerocket node group")
@@ -209,6 +212,19 @@ def _nodegroup_finding(region: str, ng: _aws.NodegroupInfo, lock: Lockfile) -> F
     status = OK if exp.pin.image_id == image_id else DRIFT
     return finding(
         status, variant, image.architecture, exp.pin.image_id, image_id, "launch template image; " + _pinned(exp)
+    )
+
+
+def _minor_skew(ng: _aws.NodegroupInfo, variant: str | None) -> str | None:
+    """Why a managed node group's Kubernetes ``version`` is not its variant tag's minor (``None``: it is, or there
+    is nothing to compare). The stack sets ``Version`` from the cluster and tags the variant of that minor, so a
+    difference means the node group did not follow a cluster upgrade (or was changed outside the stack)."""
+    minor = get_variant(variant).k8s_minor if variant else None
+    if not minor or not ng.kubernetes_version or ng.kubernetes_version == minor:
+        return None
+    return (
+        f"Kubernetes minor mismatch: the node group's version is {ng.kubernetes_version}, "
+        f"its {tags.VARIANT} tag {variant} is {minor}"
     )
 
 

@@ -346,3 +346,55 @@ def test_ecs_asg_launch_template_image(moto: Moto, brctl: Run) -> None:
     assert (by_name["asg-blue"]["status"], by_name["asg-blue"]["expected"]) == ("ok", old)
     assert (by_name["asg-green"]["status"], by_name["asg-green"]["expected"]) == ("ok", new)
     assert (by_name["asg-stale"]["status"], by_name["asg-stale"]["actual"]) == ("drift", old)
+
+
+# --- the node group's Kubernetes minor against its variant tag ---------------------------------------------------
+def test_managed_nodegroup_minor_differs_from_its_variant_tag_is_drift(moto: Moto, brctl: Run) -> None:
+    moto.seed_bottlerocket_release(WEST, "aws-k8s-1.33", "x86_64", V1)
+    moto.seed_bottlerocket_release(WEST, "aws-k8s-1.33-nvidia", "x86_64", V1)
+    pin(brctl, "aws-k8s-1.33", "x86_64")
+    pin(brctl, "aws-k8s-1.33-nvidia", "x86_64")
+    c = cluster(moto)
+    same = {tags.FLEET: "general", tags.VARIANT: "aws-k8s-1.33"}
+    nodegroup(c, "follows", amiType="BOTTLEROCKET_x86_64", version="1.33", releaseVersion=V1, tags=same)
+    # The image is the pinned one; only the kubelet minor stayed behind (a cluster upgrade it did not follow).
+    nodegroup(c, "behind", amiType="BOTTLEROCKET_x86_64", version="1.32", releaseVersion=V1, tags=same)
+    gpu = {tags.FLEET: "gpu", tags.VARIANT: "aws-k8s-1.33-nvidia"}
+    nodegroup(c, "gpu", amiType="BOTTLEROCKET_x86_64_NVIDIA", version="1.32", releaseVersion=V1, tags=gpu)
+    # No variant tag: the variant is derived from the version itself, nothing to compare.
+    nodegroup(c, "untagged", amiType="BOTTLEROCKET_x86_64", version="1.33", releaseVersion=V1)
+
+    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+
+    assert code == 1
+    by_name = {f["resource"]: f for f in json.loads(out)["findings"]}
+    assert by_name["prod/follows"]["status"] == "ok"
+    assert "mismatch" not in by_name["prod/follows"]["detail"]
+    assert by_name["prod/untagged"]["status"] == "ok"
+    for name, variant in (("behind", "aws-k8s-1.33"), ("gpu", "aws-k8s-1.33-nvidia")):
+        finding = by_name[f"prod/{name}"]
+        assert (finding["status"], finding["expected"], finding["actual"]) == ("drift", V1, V1)
+        assert (
+            "Kubernetes minor mismatch: the node group's version is 1.32, "
+            f"its constructs-br:variant tag {variant} is 1.33"
+        ) in finding["detail"]
+
+    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod")
+    assert code == 1
+    assert "Kubernetes minor mismatch" in out
+
+
+def test_minor_mismatch_is_named_alongside_a_missing_pin(moto: Moto, brctl: Run) -> None:
+    moto.seed_bottlerocket_release(WEST, "aws-k8s-1.33", "x86_64", V1)
+    pin(brctl, "aws-k8s-1.33", "x86_64")
+    c = cluster(moto)
+    tagged = {tags.FLEET: "general", tags.VARIANT: "aws-k8s-1.33"}
+    nodegroup(c, "arm", amiType="BOTTLEROCKET_ARM_64", version="1.32", releaseVersion=V1, tags=tagged)
+
+    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+
+    assert code == 1
+    (finding,) = json.loads(out)["findings"]
+    assert finding["status"] == "drift"
+    assert "brctl pins refresh --region us-west-2 --variant aws-k8s-1.33 --arch arm64" in finding["detail"]
+    assert "Kubernetes minor mismatch" in finding["detail"]
