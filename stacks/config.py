@@ -9,7 +9,9 @@ context key                            effect
 ``br:account``                         AWS account of every stage (default ``123456789012``)
 ``br:<stage>:account``                 account of one stage (``pilot``, ``canary``, ``production``)
 ``br:<stage>:region``                  region of one stage
-``br:<stage>:availability-zones``      comma-separated AZs (no lookup needed: synth stays offline)
+``br:<stage>:availability-zones``      comma-separated AZ names (no lookup needed: synth stays offline)
+``br:<stage>:availability-zone-ids``   comma-separated AZ IDs (``use1-az1``: the same zone in every account)
+``br:<stage>:public-access-cidrs``     comma-separated CIDRs allowed to reach a public EKS endpoint (pilot)
 ``br:<stage>:vpc-id``                  import an existing VPC instead of creating one ...
 ``br:<stage>:private-subnet-ids``      ... with these private subnets (comma-separated, one per AZ)
 ``br:lockfile``                        path of the image lockfile (read by ``app.py``)
@@ -30,6 +32,7 @@ from constructs_br.ecs.spec import EcsCapacitySpec
 from constructs_br.eks.spec import NodeGroupSpec
 from constructs_br.errors import ConfigError, Problems
 from constructs_br.images.catalogue import KUBERNETES_MINORS
+from constructs_br.platform.network import az_problems
 from stacks.fleet import default_capacity, default_pairs
 
 StageName = Literal["pilot", "canary", "production"]
@@ -67,6 +70,8 @@ class EksConfig:
 
     kubernetes_version: str = "1.33"
     endpoint_access: EndpointAccess = "private"
+    public_access_cidrs: tuple[str, ...] = ()
+    """Who may reach a public endpoint (``br:<stage>:public-access-cidrs``); required with one."""
     service_ipv4_cidr: str = "172.20.0.0/16"
 
 
@@ -120,11 +125,7 @@ class StageConfig:
             ipaddress.ip_network(net.cidr)
         except ValueError:
             p.add(f"{prefix}.network.cidr", net.cidr, "an IPv4 CIDR such as 10.0.0.0/16")
-        if len(net.availability_zones) < 2:
-            p.add(f"{prefix}.network.availability_zones", net.availability_zones, "at least 2 AZs (EKS needs 2)")
-        for az in net.availability_zones:
-            if not az.startswith(self.region):
-                p.add(f"{prefix}.network.availability_zones", az, f"AZs of {self.region} ({self.region}a, ...)")
+        p.extend(az_problems(net.availability_zones, self.region, f"{prefix}.network.availability_zones").items)
         if net.nat_gateways < 0 or net.nat_gateways > len(net.availability_zones):
             p.add(f"{prefix}.network.nat_gateways", net.nat_gateways, f"0..{len(net.availability_zones)}")
         if net.imported is not None:
@@ -147,6 +148,13 @@ class StageConfig:
         p.extend(pair_problems(self.capacity, f"{prefix}.capacity"))
         if not self.capacity:
             p.add(f"{prefix}.capacity", (), "at least one capacity pair (an ECS cluster without capacity runs nothing)")
+        if self.eks.endpoint_access != "private" and not self.eks.public_access_cidrs:
+            p.add(
+                f"{prefix}.eks.public_access_cidrs",
+                self.eks.public_access_cidrs,
+                f"one or more IPv4 CIDRs (br:{self.name}:public-access-cidrs) with a public endpoint",
+                "an empty list would open the API server to 0.0.0.0/0",
+            )
         if self.name == "production" and self.eks.endpoint_access != "private":
             p.add(
                 f"{prefix}.eks.endpoint_access", self.eks.endpoint_access, "private (production endpoints are private)"
@@ -177,7 +185,8 @@ def default_stages(account: str = DEFAULT_ACCOUNT) -> tuple[StageConfig, ...]:
             account=account,
             region="us-west-2",
             network=NetworkConfig(cidr="10.10.0.0/16", availability_zones=_azs("us-west-2")[:2], nat_gateways=1),
-            eks=EksConfig(endpoint_access="public-and-private"),
+            # TEST-NET-1 (RFC 5737) reaches nobody: set br:pilot:public-access-cidrs to your operators' egress CIDRs.
+            eks=EksConfig(endpoint_access="public-and-private", public_access_cidrs=("192.0.2.0/24",)),
             pairs=default_pairs("pilot"),
             capacity=default_capacity("pilot"),
         ),
@@ -214,6 +223,8 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
             azs = _azs(region)[: len(azs)]
         if key + "availability-zones" in context:
             azs = csv(context[key + "availability-zones"])
+        if key + "availability-zone-ids" in context:
+            azs = csv(context[key + "availability-zone-ids"])
         imported = None
         if key + "vpc-id" in context:
             imported = ImportedVpc(
@@ -226,9 +237,13 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
             imported=imported,
             nat_gateways=min(base.network.nat_gateways, len(azs)),
         )
+        eks = base.eks
+        if key + "public-access-cidrs" in context:
+            eks = dataclasses.replace(eks, public_access_cidrs=csv(context[key + "public-access-cidrs"]))
         stages.append(
             dataclasses.replace(
                 base,
+                eks=eks,
                 account=str(context.get(key + "account", account)),
                 region=region,
                 network=network,

@@ -8,13 +8,13 @@ live infrastructure (tests/stacks shows every logical ID).
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput
+from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from constructs_br.eks import BlueGreenNodeGroupPair
 from constructs_br.images.lockfile import Lockfile
-from constructs_br.platform import BottlerocketCluster, BottlerocketVpc, FleetKey, encrypted_log_group
+from constructs_br.platform import BottlerocketCluster, BottlerocketVpc, FleetKey, LogRetention, encrypted_log_group
 from stacks.config import StageConfig
 from stacks.stage_stack import StageStack
 
@@ -61,6 +61,7 @@ class PlatformStack(StageStack):
         self.key = FleetKey(self, "Key", description=f"constructs_br {stage.name}: EKS secrets, logs, node volumes")
         self.vpc = stage_vpc(self, stage, self.key)
         public = stage.eks.endpoint_access != "private"
+        production = stage.name == "production"
         self.cluster = BottlerocketCluster(
             self,
             "Cluster",
@@ -69,7 +70,11 @@ class PlatformStack(StageStack):
             secrets_encryption_key=self.key.key,
             endpoint_access=stage.eks.endpoint_access,
             public_access_reason=PILOT_PUBLIC_ENDPOINT_REASON if public else None,
+            public_access_cidrs=stage.eks.public_access_cidrs,
             service_ipv4_cidr=stage.eks.service_ipv4_cidr,
+            # Control-plane logs: two years and kept in production (audit evidence), one year elsewhere.
+            log_retention=LogRetention.TWO_YEARS if production else LogRetention.ONE_YEAR,
+            log_removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
         )
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
         # One construct per pair: id = the pair's name in PascalCase + "NodeGroups" (a stable, user-chosen name).

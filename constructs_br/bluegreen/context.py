@@ -33,11 +33,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from constructs_br.bluegreen.pair import PairSpec
 from constructs_br.bluegreen.phases import SLOTS, parse_phase
-from constructs_br.errors import ConfigError, Problems
+from constructs_br.errors import ConfigError, Problem, Problems
 from constructs_br.images.ssm import validate_image_version_full
 
 SLOT_KEYS: Mapping[str, str] = {"instance-types": "instance_types", "image-version": "image_version"}
@@ -67,6 +68,19 @@ def pair_keys(prefix: str, pair: str, *, retire: bool) -> tuple[str, ...]:
     if retire:
         keys.append(f"{prefix}{pair}:retire-outgoing")
     return tuple(keys)
+
+
+def _as_keys(
+    problems: Sequence[Problem], pair: PairSpec[Any], prefix: str, changed: Mapping[str, Mapping[str, Any]]
+) -> list[Problem]:
+    """Problems of a slot field a context key set, renamed to that key (the user wrote the key, not the field)."""
+    by_field = {
+        f"{pair.field_prefix}.{pair.name}.{slot}.{spec_field}": f"{prefix}{pair.name}:{slot}:{key}"
+        for slot, fields in changed.items()
+        for key, spec_field in SLOT_KEYS.items()
+        if spec_field in fields
+    }
+    return [replace(q, field=by_field.get(q.field, q.field)) for q in problems]
 
 
 def apply_pair_context(
@@ -117,6 +131,6 @@ def apply_pair_context(
         try:
             out.append(dataclasses.replace(pair, **kwargs))
         except ConfigError as exc:
-            p.extend(exc.problems)
+            p.extend(_as_keys(exc.problems, pair, prefix, slot_changes[pair.name]))
     p.raise_if_any()
     return tuple(out)

@@ -138,9 +138,14 @@ class PairSpec(Generic[S]):
         return self.blue if slot == "blue" else self.green
 
     def slot_spec(self, slot: str) -> S:
-        """The slot's own spec: the base with the slot's overrides (a new validated spec, or the base itself)."""
-        overrides = self.overrides(slot)
-        return dataclasses.replace(self.base, **overrides) if overrides else self.base  # type: ignore[type-var]
+        """The slot's own spec: the base with the slot's overrides (a new validated spec whose errors point at
+        ``<field_prefix>.<name>.<slot>``), or the base itself."""
+        overrides = dict(self.overrides(slot))
+        if not overrides:
+            return self.base
+        if "field_prefix" in {f.name for f in dataclasses.fields(self.base)}:  # type: ignore[arg-type]
+            overrides.setdefault("field_prefix", f"{self.field_prefix}.{self.name}.{slot}")
+        return dataclasses.replace(self.base, **overrides)  # type: ignore[type-var]
 
     @property
     def present(self) -> tuple[str, ...]:

@@ -41,7 +41,11 @@ from constructs_br.iam.ecs_instance_role import EcsInstanceRole
 from constructs_br.images.lockfile import Lockfile
 from constructs_br.images.resolve import ResolvedImage
 from constructs_br.nodes.image import image_id_value, resolve_for_stack
-from constructs_br.nodes.launch_template import BottlerocketLaunchTemplate
+from constructs_br.nodes.launch_template import (
+    BottlerocketLaunchTemplate,
+    grant_ebs_key_to_autoscaling,
+    warn_if_imported_key,
+)
 from constructs_br.settings.builders import ecs_user_data
 from constructs_br.settings.model import EcsSettings, Settings
 
@@ -119,6 +123,9 @@ class EcsCapacity(Construct):
             description="Bottlerocket ECS container instances: no inbound rules, outbound to ECS/ECR/SSM endpoints",
             allow_all_outbound=True,
         )
+        if isinstance(volume_key, kms.Key):
+            grant_ebs_key_to_autoscaling(volume_key)
+        warn_if_imported_key(self, volume_key)
         self._user_data = _LazyUserData(render)
         self.launch_template = BottlerocketLaunchTemplate(
             self,

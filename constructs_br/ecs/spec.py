@@ -62,10 +62,12 @@ class EcsCapacitySpec:
     max_batch_size: int = 1
     extra_settings: Settings | Mapping[str, Any] | None = None
     image_version: str | None = None
+    field_prefix: str = field(default="capacity", compare=False)
+    """Where errors point (a pair sets ``<pairs>.<name>.<slot>``); not part of the spec's identity."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "instance_types", tuple(self.instance_types))
-        self.problems("capacity").raise_if_any()
+        self.problems(self.field_prefix).raise_if_any()
 
     def problems(self, prefix: str) -> Problems:
         """Every problem of this spec, with field paths under ``prefix``."""

@@ -8,7 +8,12 @@ fixed or defaulted, each one a deliberate choice:
 * **API authentication** (access entries; ``aws_eks_v2``'s only mode): no ``aws-auth`` ConfigMap to edit by kubectl;
 * **all five control-plane log types** on;
 * **secrets encryption** with the customer-managed key you pass (required);
-* **private endpoint** by default; ``public-and-private`` only on request;
+* **private endpoint** by default; ``public-and-private`` only on request, with a written reason and the CIDRs
+  allowed to reach it (never ``0.0.0.0/0``);
+* **the control-plane log group created first**: EKS would create ``/aws/eks/<name>/cluster`` itself, unencrypted
+  and kept forever; here it is created before the cluster (child ``ControlPlaneLogs``) with the customer key, a
+  retention and a removal policy — which needs the cluster's name at synth (``cluster_name``, default
+  ``<stack name>-<construct id>``);
 * **managed core add-ons**: ``kube-proxy`` and ``coredns`` as EKS add-ons (children ``KubeProxy``, ``CoreDns``;
   CoreDNS waits for the first node group, since its pods need nodes), the ``eks-pod-identity-agent`` (CDK's), and
   ``vpc-cni`` with its own role through Pod Identity (:class:`~constructs_br.eks.pod_identity.VpcCniPodIdentity`,
@@ -21,21 +26,31 @@ fixed or defaulted, each one a deliberate choice:
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
 from constructs_br.compliance.nag import acknowledge
 from constructs_br.eks.pod_identity import VpcCniPodIdentity
 from constructs_br.errors import ConfigError, Problems
 from constructs_br.images.catalogue import KUBERNETES_MINORS
+from constructs_br.logs.keys import LogRetention
 
 ENDPOINT_ACCESS = ("private", "public-and-private")
+_CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
+_RETENTION = {
+    LogRetention.ONE_YEAR: logs.RetentionDays.ONE_YEAR,
+    LogRetention.TWO_YEARS: logs.RetentionDays.TWO_YEARS,
+}
 
 
 class ClusterLogging(StrEnum):
@@ -65,7 +80,11 @@ class BottlerocketCluster(eks.Cluster):
     :param secrets_encryption_key: customer-managed KMS key for Kubernetes secrets.
     :param endpoint_access: ``"private"`` (default) or ``"public-and-private"``.
     :param public_access_reason: required with a public endpoint; it acknowledges cdk-nag's AwsSolutions-EKS1.
+    :param public_access_cidrs: required with a public endpoint: the IPv4 CIDRs allowed to reach it.
     :param service_ipv4_cidr: the service CIDR (node groups on the custom-AMI path derive the DNS IP from it).
+    :param cluster_name: the EKS cluster's name (create-only: changing it replaces the cluster).
+    :param log_retention: retention of the control-plane log group (default one year).
+    :param log_removal_policy: what deleting the stack does to that log group (default: retain it).
     """
 
     def __init__(
@@ -78,7 +97,11 @@ class BottlerocketCluster(eks.Cluster):
         secrets_encryption_key: kms.IKey,
         endpoint_access: str = "private",
         public_access_reason: str | None = None,
+        public_access_cidrs: Sequence[str] = (),
         service_ipv4_cidr: str = "172.20.0.0/16",
+        cluster_name: str | None = None,
+        log_retention: LogRetention = LogRetention.ONE_YEAR,
+        log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         vpc_subnets: Sequence[ec2.SubnetSelection] | None = None,
         logging: Sequence[ClusterLogging] = tuple(ClusterLogging),
         core_addons: bool = True,
@@ -95,6 +118,34 @@ class BottlerocketCluster(eks.Cluster):
                 "a reason of at least 6 words with endpoint_access public-and-private",
                 "a public API endpoint is a finding (AwsSolutions-EKS1); say why this cluster needs one",
             )
+        cidrs = list(public_access_cidrs)
+        if endpoint_access != "private":
+            if not cidrs:
+                p.add(
+                    "cluster.public_access_cidrs",
+                    cidrs,
+                    "one or more IPv4 CIDRs allowed to reach the public endpoint",
+                    "an empty list would open the API server to 0.0.0.0/0",
+                )
+            for cidr in cidrs:
+                try:
+                    net = ipaddress.IPv4Network(cidr, strict=True)
+                except ValueError:
+                    p.add("cluster.public_access_cidrs", cidr, "an IPv4 CIDR such as 203.0.113.0/24")
+                    continue
+                if net.prefixlen == 0:
+                    p.add("cluster.public_access_cidrs", cidr, "a CIDR narrower than /0 (the whole internet)")
+        elif cidrs:
+            p.add(
+                "cluster.public_access_cidrs",
+                cidrs,
+                "empty with endpoint_access private",
+                "the CIDRs would have no effect",
+            )
+        stack = Stack.of(scope)
+        name = cluster_name or f"{stack.stack_name}-{construct_id}"
+        if not _CLUSTER_NAME.match(name):
+            p.add("cluster.cluster_name", name, "1-100 of [A-Za-z0-9-_], starting with a letter or digit")
         try:
             types = [_LOGGING[ClusterLogging(t)] for t in logging]
         except ValueError:
@@ -104,6 +155,7 @@ class BottlerocketCluster(eks.Cluster):
         super().__init__(
             scope,
             construct_id,
+            cluster_name=name,
             version=eks.KubernetesVersion.of(kubernetes_version),
             vpc=vpc,
             vpc_subnets=list(vpc_subnets or [ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)]),
@@ -112,10 +164,20 @@ class BottlerocketCluster(eks.Cluster):
             secrets_encryption_key=secrets_encryption_key,
             endpoint_access=eks.EndpointAccess.PRIVATE
             if endpoint_access == "private"
-            else eks.EndpointAccess.PUBLIC_AND_PRIVATE,
+            else eks.EndpointAccess.PUBLIC_AND_PRIVATE.only_from(*cidrs),
             cluster_logging=types,
             service_ipv4_cidr=service_ipv4_cidr,
         )
+        # The log group must exist before the cluster, or EKS creates it (unencrypted, no retention) and ours fails.
+        self.control_plane_logs = logs.LogGroup(
+            self,
+            "ControlPlaneLogs",
+            log_group_name=f"/aws/eks/{name}/cluster",
+            encryption_key=secrets_encryption_key,
+            retention=_RETENTION[log_retention],
+            removal_policy=log_removal_policy,
+        )
+        self.node.find_child("Resource").node.add_dependency(self.control_plane_logs)
         self.kubernetes_version = kubernetes_version
         self.service_ipv4_cidr = service_ipv4_cidr
         self.endpoint_access = endpoint_access

@@ -35,7 +35,11 @@ from constructs_br.iam.node_role import EksNodeRole
 from constructs_br.images.lockfile import Lockfile, MissingPinError
 from constructs_br.images.resolve import ImageSpec, ResolvedImage
 from constructs_br.nodes.image import image_id_value, resolve_for_stack
-from constructs_br.nodes.launch_template import BottlerocketLaunchTemplate, grant_ebs_key_to_autoscaling
+from constructs_br.nodes.launch_template import (
+    BottlerocketLaunchTemplate,
+    grant_ebs_key_to_autoscaling,
+    warn_if_imported_key,
+)
 from constructs_br.nodes.options import MetadataOptions, VolumeOptions
 from constructs_br.settings import Settings, custom_ami_user_data, eks_managed_user_data
 
@@ -151,7 +155,8 @@ class BottlerocketNodeGroup(Construct):
         if missing is not None and list(problems.items) == list(missing.problems):
             raise missing  # the only problem: keep its type (region, variant, arch, refresh command)
         problems.raise_if_any()
-        assert image is not None and cluster_version is not None
+        assert image is not None
+        assert cluster_version is not None
         self.image = image
         self.variant = variant
         self.kubernetes_version = spec.kubernetes_version or cluster_version
@@ -174,6 +179,7 @@ class BottlerocketNodeGroup(Construct):
                 cluster_dns_ip=cluster_dns_ip(service_ipv4_cidr),
                 stage=stage_layer,
                 nodegroup=nodegroup_layer,
+                extras=kubelet_registration_layer(spec),
             )
             image_id = image_id_value(self, image)
         image_version = image.release_version or FLOATING
@@ -198,6 +204,7 @@ class BottlerocketNodeGroup(Construct):
         cluster_sg = ec2.SecurityGroup.from_security_group_id(self, "ClusterSecurityGroup", cluster_sg_id)
         if isinstance(volume_key, kms.Key):
             grant_ebs_key_to_autoscaling(volume_key)
+        warn_if_imported_key(self, volume_key)
         self.launch_template = BottlerocketLaunchTemplate(
             self,
             "LaunchTemplate",
@@ -248,6 +255,32 @@ class BottlerocketNodeGroup(Construct):
     @property
     def nodegroup_name(self) -> str:
         return self.resource.attr_nodegroup_name
+
+
+_EFFECT = {
+    TaintEffect.NO_SCHEDULE: "NoSchedule",
+    TaintEffect.PREFER_NO_SCHEDULE: "PreferNoSchedule",
+    TaintEffect.NO_EXECUTE: "NoExecute",
+}
+
+
+def kubelet_registration_layer(spec: NodeGroupSpec) -> Mapping[str, Any] | None:
+    """The spec's labels and taints as ``settings.kubernetes.node-labels`` / ``node-taints`` (custom-AMI path).
+
+    When a launch template names an AMI, EKS applies the node group's labels and taints through the API *after* the
+    node registers, so pods could land on a new node before its taints exist. The kubelet registers with these
+    instead. The blue/green cutover taint is not here on purpose: it comes and goes with the phase, and putting it
+    in user data would roll the outgoing slot's nodes; EKS applies it to running nodes through the API.
+    """
+    taints: dict[str, list[str]] = {}
+    for t in spec.taints:
+        taints.setdefault(t.key, []).append(f"{t.value}:{_EFFECT[TaintEffect(t.effect)]}")
+    table: dict[str, Any] = {}
+    if spec.labels:
+        table["node-labels"] = dict(sorted(spec.labels.items()))
+    if taints:
+        table["node-taints"] = dict(sorted(taints.items()))
+    return {"settings": {"kubernetes": table}} if table else None
 
 
 def _layer(settings: Settings | Mapping[str, Any] | None) -> Settings | Mapping[str, Any] | None:

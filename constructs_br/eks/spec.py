@@ -117,7 +117,8 @@ class NodeGroupSpec:
     settings: Settings | Mapping[str, Any] | None = None
     """The node group's Bottlerocket settings layer (:class:`~constructs_br.settings.Settings`, or the table under
     ``settings`` as a mapping: ``{"kubernetes": {...}}``), merged over secure defaults."""
-    field_prefix: str = "nodegroup"
+    field_prefix: str = field(default="nodegroup", compare=False)
+    """Where errors point (a pair sets ``<pairs>.<name>.<slot>``); not part of the spec's identity."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "instance_types", tuple(self.instance_types))

@@ -58,8 +58,10 @@ class EksNodeRole(Construct):
             "Policy",
             description="What a Bottlerocket EKS node needs; every statement's Sid says why",
             statements=statements,
-            roles=[self.role],
         )
+        # Attached through the role (ManagedPolicyArns), not the policy's Roles: node groups reference the role, so
+        # CloudFormation creates them only after the policy is attached, and removes the policy only after them.
+        self.role.add_managed_policy(self.policy)
         acknowledge(
             self.policy,
             "AwsSolutions-IAM5[Resource::*]",

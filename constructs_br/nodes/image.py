@@ -12,7 +12,17 @@ and a stack without a concrete region is one clear error (pins are per region).
 from __future__ import annotations
 
 import jsii
-from aws_cdk import CfnParameter, CfnRule, CfnRuleAssertion, Fn, IResolveContext, IStableStringProducer, Lazy, Stack, Token
+from aws_cdk import (
+    CfnParameter,
+    CfnRule,
+    CfnRuleAssertion,
+    Fn,
+    IResolveContext,
+    IStableStringProducer,
+    Lazy,
+    Stack,
+    Token,
+)
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import jsii
-from aws_cdk import Stack, Tags
+from aws_cdk import Annotations, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -22,33 +22,65 @@ OS_DEVICE = "/dev/xvda"
 DATA_DEVICE = "/dev/xvdb"
 
 
-def grant_ebs_key_to_autoscaling(key: kms.Key) -> None:
-    """Let the Auto Scaling service-linked role use ``key`` for node volumes (EKS managed node groups and
-    ECS ASGs launch through it; without this grant, instances with customer-key volumes fail to start).
+AUTOSCALING_SLR = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+"""The Auto Scaling service-linked role (path and name) that launches EKS managed node groups' and ECS ASGs' nodes."""
 
-    The role ``AWSServiceRoleForAutoScaling`` must exist in the account (it does once any ASG was created).
-    """
-    stack = Stack.of(key)
-    slr = iam.ArnPrincipal(
-        f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/autoscaling.amazonaws.com/"
-        "AWSServiceRoleForAutoScaling"
-    )
-    key.add_to_resource_policy(
+EBS_KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey")
+
+
+def autoscaling_key_statements(account: str, partition: str) -> list[iam.PolicyStatement]:
+    """The key-policy statements the Auto Scaling service-linked role needs to launch nodes with volumes encrypted
+    by a customer key. The role is matched by an ``aws:PrincipalArn`` condition, not named as a principal: KMS
+    rejects a key policy naming a principal that does not exist yet, and the role appears in an account only with
+    its first Auto Scaling group (``brctl preflight`` reports it)."""
+    slr = f"arn:{partition}:iam::{account}:{AUTOSCALING_SLR}"
+    narrowed = {"ArnEquals": {"aws:PrincipalArn": slr}, "StringEquals": {"kms:CallerAccount": account}}
+    return [
         iam.PolicyStatement(
             sid="AllowAutoScalingToUseKeyForNodeVolumes",
-            principals=[slr],
-            actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            principals=[iam.AnyPrincipal()],
+            actions=list(EBS_KEY_ACTIONS),
             resources=["*"],
-        )
-    )
-    key.add_to_resource_policy(
+            conditions=narrowed,
+        ),
         iam.PolicyStatement(
             sid="AllowAutoScalingToGrantForNodeVolumes",
-            principals=[slr],
+            principals=[iam.AnyPrincipal()],
             actions=["kms:CreateGrant"],
             resources=["*"],
-            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-        )
+            conditions={**narrowed, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
+    ]
+
+
+def grant_ebs_key_to_autoscaling(key: kms.Key) -> None:
+    """Let the Auto Scaling service-linked role use ``key`` for node volumes (EKS managed node groups and ECS ASGs
+    launch through it; without this grant, instances with customer-key volumes fail to start). Idempotent."""
+    stack = Stack.of(key)
+    if key.node.try_find_child("AutoScalingGrantMarker") is not None:
+        return
+    Construct(key, "AutoScalingGrantMarker")
+    for statement in autoscaling_key_statements(stack.account, stack.partition):
+        key.add_to_resource_policy(statement)
+
+
+IMPORTED_KEY_WARNING = "constructs-br:imported-volume-key"
+"""Warning ID when node volumes use a KMS key not created in this app (its policy is not ours to extend)."""
+
+
+def warn_if_imported_key(scope: Construct, key: kms.IKey | None) -> None:
+    """An imported key gets no Auto Scaling grant from us: nodes then fail at launch with
+    ``Client.InvalidKMSKey.InvalidState``. Warn at synth, naming the statements the key's policy needs."""
+    if key is None or isinstance(key, kms.Key):
+        return
+    stack = Stack.of(scope)
+    slr = f"arn:{stack.partition}:iam::{stack.account}:{AUTOSCALING_SLR}"
+    Annotations.of(scope).add_warning_v2(
+        IMPORTED_KEY_WARNING,
+        "node volumes use an imported KMS key: its key policy must allow the Auto Scaling service-linked role "
+        f"({slr}) {', '.join(EBS_KEY_ACTIONS)} on '*', and kms:CreateGrant with kms:GrantIsForAWSResource=true, "
+        "or nodes fail at launch with Client.InvalidKMSKey.InvalidState (see "
+        "constructs_br.nodes.launch_template.autoscaling_key_statements)",
     )
 
 

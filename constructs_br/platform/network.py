@@ -12,6 +12,7 @@ that neither is one nor overrides ``availability_zones`` is refused with an erro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,41 @@ from constructs import Construct
 from constructs_br.compliance.nag import acknowledge
 from constructs_br.errors import Problems
 from constructs_br.logs.keys import encrypted_log_group
+
+AZ_ID = re.compile(r"^[a-z]{2,5}[0-9]+-az[0-9]+$")
+"""An availability-zone ID (``use1-az1``): the same physical zone in every account, unlike a name (``us-east-1a``),
+which AWS maps to a different zone per account. Read an account's mapping with
+``aws ec2 describe-availability-zones --query 'AvailabilityZones[].[ZoneName,ZoneId]'``."""
+
+EKS_UNSUPPORTED_AZ_IDS: frozenset[str] = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})
+"""Zones where EKS refuses control-plane subnets (EKS user guide, cluster VPC requirements)."""
+
+
+def is_az_id(value: str) -> bool:
+    """``use1-az1`` → True, ``us-east-1a`` → False."""
+    return bool(AZ_ID.match(value))
+
+
+def az_problems(azs: Sequence[str], region: str | None, field: str) -> Problems:
+    """Zone names of ``region`` or zone IDs (not mixed), each once, at least two, none that EKS refuses."""
+    p = Problems()
+    zones = list(azs)
+    if len(zones) < 2:
+        p.add(field, zones, "at least 2 availability zones (EKS needs 2)")
+    if len(set(zones)) != len(zones):
+        p.add(field, zones, "each zone once")
+    ids = [z for z in zones if is_az_id(z)]
+    if ids and len(ids) != len(zones):
+        p.add(field, zones, "all zone names (us-east-1a) or all zone IDs (use1-az1), not mixed")
+    elif ids:
+        refused = sorted(set(ids) & EKS_UNSUPPORTED_AZ_IDS)
+        if refused:
+            p.add(field, refused, "zone IDs EKS supports", "EKS refuses control-plane subnets in these zones")
+    elif region is not None:
+        wrong = [z for z in zones if not z.startswith(region)]
+        if wrong:
+            p.add(field, wrong, f"zones of the stack's region {region} ({region}a, ...) or zone IDs (use1-az1)")
+    return p
 
 
 class PinnedAzStack(Stack):
@@ -52,7 +88,9 @@ def _overrides_azs(stack: Stack) -> bool:
 class BottlerocketVpc(ec2.Vpc):
     """The fleet's VPC (see the module docstring).
 
-    :param availability_zones: 2 or more zones of the stack's region (EKS needs two).
+    :param availability_zones: 2 or more zones (EKS needs two): names of the stack's region (``us-east-1a``), or
+        zone IDs (``use1-az1``, the same physical zone in every account; subnets then carry
+        ``AvailabilityZoneId``). Zones EKS refuses (:data:`EKS_UNSUPPORTED_AZ_IDS`) are an error.
     :param cidr: the VPC's IPv4 CIDR (default ``10.0.0.0/16``); private subnets /19, public /24.
     :param nat_gateways: 0..len(availability_zones) (default 1).
     :param flow_log_key: customer-managed KMS key of the flow-log group (ignored when ``flow_log_group`` is given).
@@ -71,16 +109,9 @@ class BottlerocketVpc(ec2.Vpc):
         nat_gateways: int = 1,
     ) -> None:
         stack = Stack.of(scope)
-        p = Problems()
         azs = list(availability_zones)
-        if len(azs) < 2:
-            p.add("network.availability_zones", azs, "at least 2 availability zones (EKS needs 2)")
-        if len(set(azs)) != len(azs):
-            p.add("network.availability_zones", azs, "each zone once")
-        if not Token.is_unresolved(stack.region):
-            wrong = [az for az in azs if not az.startswith(stack.region)]
-            if wrong:
-                p.add("network.availability_zones", wrong, f"zones of the stack's region {stack.region}")
+        region = None if Token.is_unresolved(stack.region) else stack.region
+        p = az_problems(azs, region, "network.availability_zones")
         if not 0 <= nat_gateways <= len(azs):
             p.add("network.nat_gateways", nat_gateways, f"0..{len(azs)} (at most one per zone)")
         if flow_log_group is None and flow_log_key is None:
@@ -107,6 +138,13 @@ class BottlerocketVpc(ec2.Vpc):
             ],
             restrict_default_security_group=True,
         )
+        if azs and all(is_az_id(az) for az in azs):
+            # Zone IDs: CDK lays subnets out by the given strings; CloudFormation places them by ID.
+            for subnet in [*self.public_subnets, *self.private_subnets]:
+                cfn = subnet.node.default_child
+                assert isinstance(cfn, ec2.CfnSubnet)
+                cfn.availability_zone_id = subnet.availability_zone
+                cfn.add_property_deletion_override("AvailabilityZone")
         if flow_log_group is None:
             assert flow_log_key is not None
             flow_log_group = encrypted_log_group(self, "FlowLogs", key=flow_log_key)

@@ -60,7 +60,7 @@ def test_overrides_change_one_slot_only_and_are_validated_by_the_spec() -> None:
     p = bg.PairSpec(name="general", base=EKS, phase="blue+green", green={"instance_types": ("m8i.large",)})
     assert p.slot_spec("blue") is EKS
     assert p.slot_spec("green").instance_types == ("m8i.large",)
-    with pytest.raises(ConfigError, match=r"nodegroup\.instance_types: got 'm7g\.large'"):
+    with pytest.raises(ConfigError, match=r"pairs\.general\.green\.instance_types: got 'm7g\.large'"):
         bg.PairSpec(name="general", base=EKS, phase="blue+green", green={"instance_types": ("m7g.large",)})
 
 

@@ -148,12 +148,6 @@ def test_override_of_an_absent_slot_is_validated_when_committed() -> None:
     assert pair(Phase.BLUE, green={"instance_types": ("m7i.xlarge",)}).present == ("blue",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="library bug: an invalid slot spec is reported as 'capacity.instance_types' (EcsCapacitySpec validates "
-    "with the fixed prefix 'capacity'), naming neither the pair nor the slot",
-)
 def test_invalid_slot_override_names_the_pair_and_slot() -> None:
     with pytest.raises(ConfigError) as err:
         pair(green={"instance_types": ("m7g.large",)})

@@ -125,21 +125,38 @@ def _new_cluster(**kwargs: Any) -> BottlerocketCluster:
     return BottlerocketCluster(stack, "Cluster", vpc=vpc, secrets_encryption_key=key, **kwargs)
 
 
+CIDRS = ("203.0.113.0/24",)
+
+
 @pytest.mark.parametrize("reason", [None, "", "because operators need it", "   "])
 def test_public_endpoint_needs_a_reason(reason: str | None) -> None:
     with pytest.raises(ConfigError) as exc:
-        _new_cluster(endpoint_access="public-and-private", public_access_reason=reason)
+        _new_cluster(endpoint_access="public-and-private", public_access_reason=reason, public_access_cidrs=CIDRS)
     assert exc.value.fields == ("cluster.public_access_reason",)
     assert "6 words" in str(exc.value)
 
 
 def test_public_endpoint_with_a_reason() -> None:
-    cluster = _new_cluster(endpoint_access="public-and-private", public_access_reason=REASON)
+    cluster = _new_cluster(endpoint_access="public-and-private", public_access_reason=REASON, public_access_cidrs=CIDRS)
     (props,) = [
         v["Properties"] for v in Template.from_stack(cluster.stack).find_resources("AWS::EKS::Cluster").values()
     ]
     assert props["ResourcesVpcConfig"]["EndpointPublicAccess"] is True
     assert props["ResourcesVpcConfig"]["EndpointPrivateAccess"] is True
+    assert props["ResourcesVpcConfig"]["PublicAccessCidrs"] == list(CIDRS)
+
+
+@pytest.mark.parametrize(
+    ("cidrs", "allowed"),
+    [((), "one or more IPv4 CIDRs"), (("0.0.0.0/0",), "narrower than /0"), (("10.0.0.1/8",), "IPv4 CIDR")],
+)
+def test_a_public_endpoint_needs_narrow_cidrs(cidrs: tuple[str, ...], allowed: str) -> None:
+    """Issue 11: the pilot endpoint was open to 0.0.0.0/0; an empty list is an error, so is /0."""
+    with pytest.raises(ConfigError) as exc:
+        _new_cluster(endpoint_access="public-and-private", public_access_reason=REASON, public_access_cidrs=cidrs)
+    (problem,) = exc.value.problems
+    assert problem.field == "cluster.public_access_cidrs"
+    assert allowed in problem.allowed
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,9 @@ def _statements(template: Template) -> list[dict[str, Any]]:
 
 def test_role_has_no_aws_managed_policies(template: Template) -> None:
     (role,) = template.find_resources("AWS::IAM::Role").values()
-    assert "ManagedPolicyArns" not in role["Properties"]
+    (policy_id,) = template.find_resources("AWS::IAM::ManagedPolicy")
+    # Only our own customer-managed policy, attached through the role (issue 11: ordering), never an AWS one.
+    assert role["Properties"]["ManagedPolicyArns"] == [{"Ref": policy_id}]
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "ec2.amazonaws.com"
     }

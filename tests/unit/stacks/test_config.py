@@ -48,7 +48,7 @@ def test_imported_vpc_from_context() -> None:
     [
         ({"br:account": "12345"}, "stages.pilot.account", "12345"),
         ({"br:pilot:region": "mars-1"}, "stages.pilot.region", "mars-1"),
-        ({"br:pilot:availability-zones": "us-west-2a"}, "stages.pilot.network.availability_zones", "('us-west-2a',)"),
+        ({"br:pilot:availability-zones": "us-west-2a"}, "stages.pilot.network.availability_zones", "['us-west-2a']"),
         (
             {"br:pilot:availability-zones": "us-west-2a,eu-west-1b"},
             "stages.pilot.network.availability_zones",

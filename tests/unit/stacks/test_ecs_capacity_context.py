@@ -176,12 +176,6 @@ def test_bad_keys_are_named_with_what_is_allowed(key: str, value: str, allowed: 
     assert allowed in str(exc.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="library bug: a context override that makes a slot spec invalid is reported as "
-    "'capacity.instance_types', naming neither the key, the stage, the pair nor the slot",
-)
 def test_an_override_that_breaks_the_slot_spec_names_the_slot() -> None:
     with pytest.raises(ConfigError) as exc:
         load_config({KEY + "phase": "blue+green", KEY + "green:instance-types": "m7g.large"})  # arm64 on x86_64
