@@ -96,12 +96,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _project_defaults(args)
         return handler(args)
-    except ConfigError as exc:
-        print(f"brctl: error: {exc}", file=sys.stderr)
+    except ConfigError as exc:  # every problem on its own line, each naming the flag / file / path it is about
+        for problem in exc.problems:
+            print(f"brctl: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("brctl: interrupted", file=sys.stderr)
         return 130
+    except SystemExit as exc:  # a handler's own parser.error() / sys.exit(): keep its code, never escape main
+        return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_USAGE)
     except Exception as exc:
         if args.debug:
             traceback.print_exc()

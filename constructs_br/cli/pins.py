@@ -17,7 +17,7 @@ from typing import Any
 
 from constructs_br.cli import _aws, _output
 from constructs_br.cli.main import EXIT_CHECK_FAILED, EXIT_OK
-from constructs_br.errors import ConfigError
+from constructs_br.errors import ConfigError, Problems
 from constructs_br.images.catalogue import Arch, Variant, get_variant, parse_arch
 from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile, Pin, utc_now, validate_region
 from constructs_br.images.ssm import (
@@ -175,13 +175,42 @@ def _resolve_region(
     return pin, [], [f"{region}: {warning}"] if warning else []
 
 
+def _flags(
+    args: argparse.Namespace, *, release: bool = False
+) -> tuple[Variant | None, Arch | None, str | None, Problems]:
+    """``--variant``, ``--arch`` (and ``--release``) through the catalogue's and the SSM grammar's validators; every
+    problem is collected, so a command reports all bad flags at once."""
+    problems = Problems()
+
+    def attempt(fn: Any, value: Any, field: str) -> Any:
+        try:
+            return fn(value, field)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            return None
+
+    variant = attempt(get_variant, args.variant, "--variant")
+    arch = attempt(parse_arch, args.arch, "--arch")
+    rel = attempt(validate_release, args.release, "--release") if release else None
+    return variant, arch, rel, problems
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
-    variant = get_variant(args.variant, field="--variant")
-    arch = parse_arch(args.arch, field="--arch")
-    release = validate_release(args.release, field="--release")
-    regions = _regions(args.region)
+    variant, arch, release, problems = _flags(args, release=True)
+    regions: list[str] = []
+    try:
+        regions = _regions(args.region)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
     for region in regions:
-        validate_region(region, field="--region")
+        try:
+            validate_region(region, field="--region")
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    problems.raise_if_any()
+    assert variant is not None  # narrowed: raise_if_any raised otherwise
+    assert arch is not None
+    assert release is not None
     path = Path(args.lockfile)
     before = Lockfile.load_or_empty(path)
     resolved_at = utc_now()
@@ -252,7 +281,20 @@ def _pin_json(pin: Pin) -> dict[str, Any]:
     return {"region": pin.region, "variant": pin.variant, "arch": pin.arch, **pin.to_dict()}
 
 
+def _region_filter(values: Sequence[str] | None) -> list[str]:
+    """``--region`` filters of show / verify, each checked with the lockfile's region validator (all at once)."""
+    problems = Problems()
+    for region in values or ():
+        try:
+            validate_region(region, field="--region")
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    problems.raise_if_any()
+    return list(values or ())
+
+
 def cmd_show(args: argparse.Namespace) -> int:
+    args.region = _region_filter(args.region)
     lock = Lockfile.load(args.lockfile)
     pins = [p for p in lock.pins() if not args.region or p.region in args.region]
     if args.json:
@@ -334,6 +376,7 @@ def _verify_result(pin: Pin, reasons: list[str], latest: str | None) -> dict[str
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    args.region = _region_filter(args.region)
     lock = Lockfile.load(args.lockfile)
     by_region: dict[str, list[Pin]] = {}
     for pin in lock.pins():
@@ -371,9 +414,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 # --- rollback -------------------------------------------------------------------------------------------------------
 def cmd_rollback(args: argparse.Namespace) -> int:
-    variant = get_variant(args.variant, field="--variant")
-    arch = parse_arch(args.arch, field="--arch")
-    validate_region(args.region, field="--region")
+    variant, arch, _, problems = _flags(args)
+    try:
+        validate_region(args.region, field="--region")
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    problems.raise_if_any()
+    assert variant is not None  # narrowed: raise_if_any raised otherwise
+    assert arch is not None
     path = Path(args.lockfile)
     before = Lockfile.load(path)
     old = before.get(args.region, variant.name, arch.value)

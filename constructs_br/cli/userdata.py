@@ -140,6 +140,17 @@ def find_launch_template(
     return logical_id, resource, chosen_slot
 
 
+def _load_template(file: Path) -> Mapping[str, Any]:
+    """The synthesized template, or :class:`ConfigError` naming the file when it is not a JSON object."""
+    try:
+        data = json.loads(file.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ConfigError(str(file), f"<{type(exc).__name__}>", "a CloudFormation template (JSON)", str(exc)) from None
+    if not isinstance(data, Mapping) or not isinstance(data.get("Resources", {}), Mapping):
+        raise ConfigError(str(file), type(data).__name__, "a CloudFormation template: a JSON object with Resources")
+    return data
+
+
 def run_render(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     stage = project.check_stage(args.stage)
@@ -153,7 +164,7 @@ def run_render(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    template = json.loads(file.read_text(encoding="utf-8"))
+    template = _load_template(file)
     logical_id, resource, slot = find_launch_template(template, args.nodegroup, args.slot, stack=stack)
     user_data = resource.get("Properties", {}).get("LaunchTemplateData", {}).get("UserData")
     if user_data is None:
@@ -171,20 +182,17 @@ def _problem_json(p: Problem) -> dict[str, Any]:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    try:
-        parse_variant(args.variant)
-    except ConfigError as exc:
-        print(f"brctl userdata validate: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    parse_variant(args.variant, field="--variant")  # ConfigError -> main: one line, exit 2
     contents: list[tuple[str, bytes]] = []
     for name in args.files:
         try:
             data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
         except OSError as exc:
-            print(f"brctl userdata validate: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_USAGE
-        contents.append((name, data))
-    results = [(name, validate_user_data(data, variant=args.variant)) for name, data in contents]
+            raise ConfigError(
+                "FILE", name, "a readable user-data file, or '-' for stdin", f"cannot read it: {exc.strerror or exc}"
+            ) from None
+        contents.append(("<stdin>" if name == "-" else name, data))
+    results = [(name, validate_user_data(data, variant=args.variant, source=name)) for name, data in contents]
     if args.json:
         payload = {
             "variant": args.variant,

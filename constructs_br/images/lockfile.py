@@ -55,6 +55,9 @@ from constructs_br.images.ssm import (
 
 DEFAULT_LOCKFILE = "bottlerocket.lock.json"
 FORMAT_VERSION = 1
+ALLOWED_DOCUMENT = f'a UTF-8 JSON object {{"version": {FORMAT_VERSION}, "regions": {{...}}, "note": ...}}'
+"""What a lockfile document is, as errors about the whole file say."""
+_JSON_TYPES: dict[type, str] = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00:00)$")
@@ -262,33 +265,55 @@ class Lockfile:
 
     @classmethod
     def load(cls, path: str | Path) -> Lockfile:
+        """Read a lockfile; a missing or unreadable file, non-UTF-8 bytes, invalid JSON or a document that is not
+        a lockfile raise :class:`ConfigError` naming ``path``."""
         p = Path(path)
         try:
-            text = p.read_text(encoding="utf-8")
+            data = p.read_bytes()
         except FileNotFoundError:
             raise ConfigError(
                 "lockfile", str(p), "an existing lockfile", "create it with: brctl pins refresh ..."
             ) from None
-        return cls.loads(text, source=str(p))
+        except OSError as exc:
+            raise ConfigError("lockfile", str(p), "a readable lockfile file", exc.strerror or str(exc)) from None
+        return cls.loads(data, source=str(p))
 
     @classmethod
     def load_or_empty(cls, path: str | Path) -> Lockfile:
         """Like :meth:`load`, but a missing file is an empty lockfile (what ``refresh`` starts from)."""
-        return cls.loads(Path(path).read_text(encoding="utf-8"), source=str(path)) if Path(path).exists() else cls()
+        return cls.load(path) if Path(path).exists() else cls()
 
     @classmethod
-    def loads(cls, text: str, source: str = DEFAULT_LOCKFILE) -> Lockfile:
+    def loads(cls, text: str | bytes, source: str = DEFAULT_LOCKFILE) -> Lockfile:
+        """Parse a lockfile's content (``bytes`` must be UTF-8); every error names ``source``.
+
+        >>> Lockfile.loads(b'{"version": 1, "regions": {}}\\n\\xff', source="my.lock.json")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        constructs_br.errors.ConfigError: my.lock.json: got '<byte 0xff at offset 30>'; allowed: a UTF-8 JSON ...
+        """
+        if isinstance(text, (bytes, bytearray)):
+            try:
+                text = bytes(text).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ConfigError(
+                    source, f"<byte 0x{text[exc.start]:02x} at offset {exc.start}>", ALLOWED_DOCUMENT, "not UTF-8"
+                ) from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ConfigError(source, f"invalid JSON at line {exc.lineno}", "a JSON lockfile") from None
+            raise ConfigError(
+                source, f"invalid JSON at line {exc.lineno} column {exc.colno}", ALLOWED_DOCUMENT, exc.msg
+            ) from None
+        except (ValueError, RecursionError) as exc:  # int() digit limit, nesting deeper than the parser goes
+            raise ConfigError(source, f"<{type(exc).__name__}>", ALLOWED_DOCUMENT, str(exc)) from None
         return cls.from_dict(data, source=source)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = DEFAULT_LOCKFILE) -> Lockfile:
         p = Problems()
         if not isinstance(data, Mapping):
-            raise ConfigError(source, type(data).__name__, "a JSON object")
+            raise ConfigError(source, f"a JSON {_JSON_TYPES.get(type(data), type(data).__name__)}", ALLOWED_DOCUMENT)
         if data.get("version") != FORMAT_VERSION:
             p.add(f"{source}: version", data.get("version"), str(FORMAT_VERSION))
         unknown = sorted(set(data) - {"version", "regions", "note"})

@@ -30,9 +30,8 @@ Leaf = Literal["image_id", "image_version"]
 LEAVES: tuple[Leaf, ...] = ("image_id", "image_version")
 
 _SEMVER = r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-_RELEASE_RE = re.compile(rf"^{_SEMVER}(-[0-9a-f]{{8}})?$")
-_FULL_RE = re.compile(rf"^{_SEMVER}-[0-9a-f]{{8}}$")
-_AMI_RE = re.compile(r"^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+_VERSION_RE = re.compile(rf"{_SEMVER}(-[0-9a-f]{{8}})?")
+_AMI_RE = re.compile(r"ami-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 _NAME_VERSION_RE = re.compile(rf"-v({_SEMVER}-[0-9a-f]{{8}})$")
 
 ALLOWED_RELEASE = "latest | X.Y.Z | X.Y.Z-<8 hex commit>, e.g. 1.50.0 or 1.50.0-abcdef12"
@@ -44,27 +43,58 @@ SHORT_FORM_HINT = (
 )
 
 
-def validate_release(value: str, field: str = "release") -> str:
-    """A release segment of an SSM path: ``latest``, ``X.Y.Z`` or ``X.Y.Z-<commit8>``."""
-    if value == LATEST or (isinstance(value, str) and _RELEASE_RE.match(value)):
-        return value
-    hint = "drop the leading 'v'" if isinstance(value, str) and value.startswith("v") else ""
-    raise ConfigError(field, value, ALLOWED_RELEASE, hint)
+def _version_parts(value: object) -> tuple[str, str | None] | None:
+    """``("X.Y.Z", "<commit8>" | None)`` for a Bottlerocket version, ``None`` if ``value`` is not one: the one
+    version grammar, behind both :func:`validate_image_version_full` and :func:`validate_release`."""
+    if not isinstance(value, str):
+        return None
+    m = _VERSION_RE.fullmatch(value)
+    if m is None:
+        return None
+    short, _, commit = value.partition("-")
+    return short, commit or None
+
+
+def _version_hint(value: object) -> str:
+    if isinstance(value, str) and value.startswith(("v", "V")) and _version_parts(value[1:]) is not None:
+        return "drop the leading 'v'"
+    return ""
 
 
 def validate_image_version_full(value: str, field: str = "image_version") -> str:
-    """A full Bottlerocket image version, ``X.Y.Z-<8 hex>``; the short ``X.Y.Z`` is rejected."""
-    if isinstance(value, str) and _FULL_RE.match(value):
+    """A full Bottlerocket image version, ``X.Y.Z-<8 hex>``; the short ``X.Y.Z`` is rejected.
+
+    The validator of the image-version concept: the lockfile, node-group and capacity specs, the blue/green
+    context keys and ``brctl`` flags all call it, with ``field`` naming what the user wrote.
+
+    >>> validate_image_version_full("v1.50.0-abcdef12", "--image-version")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    constructs_br.errors.ConfigError: --image-version: got 'v1.50.0-abcdef12'; allowed: ... (drop the leading 'v')
+    """
+    parts = _version_parts(value)
+    if parts is not None and parts[1] is not None:
         return value
-    if isinstance(value, str) and re.match(rf"^{_SEMVER}$", value):
+    if parts is not None:
         raise ConfigError(field, value, ALLOWED_FULL, SHORT_FORM_HINT)
-    hint = "drop the leading 'v'" if isinstance(value, str) and value.startswith("v") else ""
-    raise ConfigError(field, value, ALLOWED_FULL, hint)
+    raise ConfigError(field, value, ALLOWED_FULL, _version_hint(value))
+
+
+def validate_release(value: str, field: str = "release") -> str:
+    """A release segment of an SSM path: ``latest``, or an image version in its short ``X.Y.Z`` or full
+    ``X.Y.Z-<commit8>`` form (same grammar as :func:`validate_image_version_full`; the path also takes the short one).
+
+    >>> validate_release("1.50.0"), validate_release("latest")
+    ('1.50.0', 'latest')
+    """
+    if value == LATEST or _version_parts(value) is not None:
+        return value
+    raise ConfigError(field, value, ALLOWED_RELEASE, _version_hint(value))
 
 
 def validate_ami_id(value: str, field: str = "image_id") -> str:
     """An EC2 image ID, ``ami-`` plus 8 or 17 lowercase hex digits."""
-    if isinstance(value, str) and _AMI_RE.match(value):
+    if isinstance(value, str) and _AMI_RE.fullmatch(value):
         return value
     raise ConfigError(field, value, ALLOWED_AMI)
 

@@ -18,6 +18,7 @@ import binascii
 import gzip
 import re
 import tomllib
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,56 +56,107 @@ def render(settings: Settings | Mapping[str, Any]) -> str:
     return tomli_w.dumps(_sorted(as_document(settings)))
 
 
-def decode_user_data(user_data: str | bytes) -> str:
+ALLOWED_USER_DATA = "UTF-8 TOML with a [settings] table, gzip of it, or base64 of either"
+"""What user data may be, as every decoding error says."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters TOML allows nowhere (tab, LF and CR are fine): their presence means binary data."""
+
+
+def _layers(seen: list[str]) -> str:
+    return f" (after decoding {' -> '.join(seen)})" if seen else ""
+
+
+def decode_user_data(user_data: str | bytes, source: str = "user-data") -> str:
     """EC2 user data as the TOML text Bottlerocket will read.
 
     Accepts plain TOML, gzip, base64 of either (what ``UserData`` in a launch template holds). Bottlerocket itself
-    gunzips user data; the base64 layer is EC2's transport encoding.
+    gunzips user data; the base64 layer is EC2's transport encoding. Anything else raises :class:`ConfigError`
+    whose field is ``source`` (the file name a user passed, or ``user-data``): truncated or corrupt gzip, bytes that
+    are not UTF-8, binary data, text that is neither TOML nor valid base64.
+
+    >>> decode_user_data(b"\\x1f\\x8b\\x08\\x00garbage", source="node.gz")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    constructs_br.errors.ConfigError: node.gz: got '<gzip, 11 bytes>'; allowed: ... (corrupt or truncated gzip: ...)
     """
-    raw = user_data.encode() if isinstance(user_data, str) else bytes(user_data)
+    raw = user_data.encode("utf-8", "surrogatepass") if isinstance(user_data, str) else bytes(user_data)
+    seen: list[str] = []
     for _ in range(3):  # at most base64 -> gzip -> text
         if raw.startswith(_GZIP_MAGIC):
             try:
                 raw = gzip.decompress(raw)
-            except (OSError, EOFError) as exc:
-                raise ConfigError("user-data", "<gzip>", "valid gzip data", str(exc)) from exc
+            except (OSError, EOFError, zlib.error) as exc:  # bad header / truncated / corrupt deflate data
+                raise ConfigError(
+                    source,
+                    f"<gzip, {len(raw)} bytes>",
+                    ALLOWED_USER_DATA,
+                    f"corrupt or truncated gzip: {exc}{_layers(seen)}",
+                ) from None
+            seen.append("gzip")
             continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ConfigError("user-data", "<binary>", "UTF-8 TOML, gzip, or base64", str(exc)) from exc
-        if text.strip() and _B64_TEXT.match(text) and not _looks_like_toml(text):
+            raise ConfigError(
+                source,
+                f"<{len(raw)} bytes, not UTF-8>",
+                ALLOWED_USER_DATA,
+                f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8{_layers(seen)}",
+            ) from None
+        control = _CONTROL.search(text)
+        if control is not None:
+            raise ConfigError(
+                source,
+                f"<binary, {len(raw)} bytes>",
+                ALLOWED_USER_DATA,
+                f"control character {control.group()!r} at offset {control.start()}{_layers(seen)}",
+            )
+        if text.strip() and _B64_TEXT.match(text) and (toml_error := _toml_error(text)) is not None:
             try:
                 raw = base64.b64decode("".join(text.split()), validate=True)
-            except binascii.Error:
-                return text
+            except (binascii.Error, ValueError) as exc:
+                raise ConfigError(
+                    source,
+                    _excerpt(text),
+                    ALLOWED_USER_DATA,
+                    f"not TOML ({toml_error}) and not valid base64 ({exc}){_layers(seen)}",
+                ) from None
+            seen.append("base64")
             continue
         return text
-    raise ConfigError("user-data", "<nested encoding>", "plain TOML, gzip, or base64 of either")
+    raise ConfigError(source, "<nested encoding>", ALLOWED_USER_DATA, f"more layers than that: {' -> '.join(seen)}")
 
 
-def _looks_like_toml(text: str) -> bool:
+def _toml_error(text: str) -> str | None:
     try:
         tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return False
-    return True
+    except tomllib.TOMLDecodeError as exc:
+        return str(exc)
+    except (ValueError, RecursionError):  # e.g. an integer of more digits than int() takes
+        return None
+    return None
 
 
-def parse_document(user_data: str | bytes) -> dict[str, Any]:
+def parse_document(user_data: str | bytes, source: str = "user-data") -> dict[str, Any]:
     """The raw TOML document (all top-level tables kept), for validation of documents as written.
 
-    Whitespace-only user data gives ``{}`` (Bottlerocket skips it).
+    Whitespace-only user data gives ``{}`` (Bottlerocket skips it; :func:`~constructs_br.settings.validate_user_data`
+    reports it). Errors name ``source`` as their field.
     """
-    text = decode_user_data(user_data)
+    text = decode_user_data(user_data, source)
     if not text.strip():
         return {}
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
-            "user-data", _excerpt(text), "a TOML document", f"{exc}; Bottlerocket rejects the whole user data"
-        ) from exc
+            source, _excerpt(text), "a TOML document", f"{exc}; Bottlerocket rejects the whole user data"
+        ) from None
+    except (ValueError, RecursionError) as exc:  # tomllib hands through int() limits and deep nesting
+        raise ConfigError(
+            source, _excerpt(text), "a TOML document", f"{type(exc).__name__}: {exc}; Bottlerocket rejects it"
+        ) from None
 
 
 def _excerpt(text: str) -> str:
@@ -112,13 +164,13 @@ def _excerpt(text: str) -> str:
     return first[:60] + ("…" if len(first) > 60 else "")
 
 
-def parse(user_data: str | bytes) -> Settings:
+def parse(user_data: str | bytes, source: str = "user-data") -> Settings:
     """Parse user data into :class:`Settings`, like Bottlerocket: only the ``settings`` table counts.
 
     Unknown keys are kept in the ``extra`` fields and wrong types are kept as written, so ``validate`` can report
     them. Raises :class:`ConfigError` for undecodable data, invalid TOML, or a missing ``[settings]`` table.
     """
-    doc = parse_document(user_data)
+    doc = parse_document(user_data, source)
     if not doc:
         return Settings()
     if not isinstance(doc.get("settings"), dict):

@@ -522,15 +522,31 @@ def validate_document(document: Mapping[str, Any], *, variant: str) -> list[Prob
     return list(w.problems.items)
 
 
-def validate_user_data(user_data: str | bytes, *, variant: str) -> list[Problem]:
-    """Validate EC2 user data (plain, gzip or base64) as Bottlerocket would read it."""
+def validate_user_data(user_data: str | bytes, *, variant: str, source: str = "user-data") -> list[Problem]:
+    """Validate EC2 user data (plain, gzip or base64) as Bottlerocket would read it.
+
+    Undecodable data (see :func:`~constructs_br.settings.decode_user_data`), invalid TOML and empty user data are
+    problems whose field is ``source`` (the file name a user passed); settings problems carry their TOML path.
+    Raises :class:`ConfigError` only for an unknown variant name.
+
+    >>> [str(p) for p in validate_user_data(b"   ", variant="aws-ecs-2", source="node.toml")]  # doctest: +ELLIPSIS
+    ["node.toml: got '   '; allowed: a [settings] table ... (empty user data: ...)"]
+    """
     parse_variant(variant)
     try:
-        document = parse_document(user_data)
+        document = parse_document(user_data, source)
     except ConfigError as exc:
         return list(exc.problems)
     if not document:
-        return []
+        shown = user_data if isinstance(user_data, str) else user_data.decode("utf-8", "replace")
+        return [
+            Problem(
+                source,
+                shown[:60],
+                "a [settings] table with the node's settings (TOML, gzip, or base64 of either)",
+                "empty user data: Bottlerocket boots with its defaults and joins no cluster you configured",
+            )
+        ]
     return validate_document(document, variant=variant)
 
 

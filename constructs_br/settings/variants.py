@@ -26,10 +26,10 @@ from constructs_br.images.catalogue import Variant, get_variant
 __all__ = ["Variant", "glob_name", "matches", "parse_variant", "supports_lockdown_integrity"]
 
 
-def parse_variant(name: str | Variant) -> Variant:
+def parse_variant(name: str | Variant, field: str = "variant") -> Variant:
     """The catalogue's variant for ``name``; unknown and retired names raise :class:`~constructs_br.errors.ConfigError`
-    naming field ``variant`` (same as :func:`constructs_br.images.get_variant`)."""
-    return get_variant(name)
+    naming ``field`` (this *is* :func:`constructs_br.images.get_variant`: there is one variant grammar)."""
+    return get_variant(name, field)
 
 
 def glob_name(variant: Variant) -> str:

@@ -129,7 +129,7 @@ def test_load_collects_every_problem_with_its_path() -> None:
     ("text", "match"),
     [
         ("not json", "invalid JSON"),
-        ("[]", "a JSON object"),
+        ("[]", "got .a JSON array.; allowed: a UTF-8 JSON object"),
         ('{"version": 2, "regions": {}}', "version"),
         ('{"version": 1, "regions": {}, "extra": 1}', "keys"),
         ('{"version": 1, "regions": {"us-west-2": {"aws-k8s-1.33": {}}}}', "<variant>/<arch>"),

@@ -68,7 +68,7 @@ def test_validate_invalid_toml_is_a_failed_check(tmp_path: Path, capsys: pytest.
     f = tmp_path / "broken.toml"
     f.write_text("[settings.kubernetes\n")
     assert main(["userdata", "validate", "--variant", "aws-k8s-1.33", str(f)]) == 1
-    assert "user-data" in capsys.readouterr().out
+    assert f"{f}: got '[settings.kubernetes'; allowed: a TOML document" in capsys.readouterr().out
 
 
 def test_validate_retired_variant_is_a_usage_error(
