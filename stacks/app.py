@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_cdk import App
 
+from constructs_br.compliance.limits import add_limit_checks
 from constructs_br.compliance.nag import add_nag_checks
 from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile
 from stacks.config import AppConfig, load_config
@@ -46,6 +47,7 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
         kwargs["outdir"] = outdir
     app = App(**kwargs)
     add_nag_checks(app)
+    add_limit_checks(app)
     all_context = app.node.get_all_context()
     build_stacks(app, load_config(all_context), load_lockfile(all_context))
     return app

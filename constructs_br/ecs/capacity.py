@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 import jsii
 from aws_cdk import (
+    Annotations,
     CfnAutoScalingRollingUpdate,
     CfnAutoScalingScheduledAction,
     CfnCreationPolicy,
@@ -46,6 +47,7 @@ from constructs_br.nodes.launch_template import (
     grant_ebs_key_to_autoscaling,
     warn_if_imported_key,
 )
+from constructs_br.nodes.options import SPOT_SINGLE_TYPE_WARNING, user_data_problems
 from constructs_br.settings.builders import ecs_user_data
 from constructs_br.settings.model import EcsSettings, Settings
 
@@ -107,7 +109,10 @@ class EcsCapacity(Construct):
                 logical_resource_id=logical_id,
             )
 
-        render(_PLACEHOLDER_LOGICAL_ID)  # validate now: every settings problem raises here, not at synth time
+        # Validate now: every settings problem, and EC2's user-data limit, raises here, not at synth or deploy.
+        user_data_problems(render(_PLACEHOLDER_LOGICAL_ID), f"{field_prefix}.user_data").raise_if_any()
+        for warning in spec.warnings():
+            Annotations.of(self).add_warning_v2(SPOT_SINGLE_TYPE_WARNING, warning)
 
         fleet_tags = {tags.FLEET: fleet, tags.SLOT: slot, tags.VARIANT: variant}
         if stage is not None:

@@ -9,7 +9,7 @@ Frozen, keyword-only dataclasses that validate in ``__post_init__`` and report e
 Traceback (most recent call last):
 ...
 constructs_br.errors.ConfigError: capacity.instance_types: got 'm6i.large'; allowed: arm64 instance types ...
-capacity.min_size: got 3; allowed: <= max_size (2)
+capacity.min_size: got 3; allowed: <= max_size (2) (min_size 3 > max_size 2)
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from constructs_br.images.catalogue import get_variant
 from constructs_br.images.resolve import ImageSpec, ResolutionMode
 from constructs_br.images.ssm import validate_image_version_full
 from constructs_br.instance_types import has_nvidia_gpu, instance_arch
-from constructs_br.nodes.options import MetadataOptions, VolumeOptions
+from constructs_br.nodes.options import MetadataOptions, VolumeOptions, size_problems, spot_warnings
 from constructs_br.settings.model import Settings
 
 ECS_LOG_LEVELS: tuple[str, ...] = ("debug", "info", "warn", "error", "crit")
@@ -69,6 +69,15 @@ class EcsCapacitySpec:
         object.__setattr__(self, "instance_types", tuple(self.instance_types))
         self.problems(self.field_prefix).raise_if_any()
 
+    def warnings(self) -> list[str]:
+        """Legal but risky choices (surfaced as CDK warnings at synth)."""
+        return spot_warnings(
+            self.field_prefix,
+            spot=self.spot_percentage > 0,
+            instance_types=self.instance_types,
+            field="spot_percentage",
+        )
+
     def problems(self, prefix: str) -> Problems:
         """Every problem of this spec, with field paths under ``prefix``."""
         p = Problems()
@@ -107,13 +116,8 @@ class EcsCapacitySpec:
                     f"non-GPU instance types for {variant.name}, or an -nvidia variant",
                     "without the NVIDIA variant the GPU is unusable and paid for",
                 )
-        if self.min_size < 0:
-            p.add(f"{prefix}.min_size", self.min_size, ">= 0")
-        if self.max_size < 1:
-            p.add(f"{prefix}.max_size", self.max_size, ">= 1")
-        if self.min_size > self.max_size:
-            p.add(f"{prefix}.min_size", self.min_size, f"<= max_size ({self.max_size})")
-        elif self.min_size == self.max_size and self.max_size >= 1:
+        p.extend(size_problems(prefix, min_size=self.min_size, max_size=self.max_size).items)
+        if self.min_size == self.max_size and self.max_size >= 1:
             p.add(
                 f"{prefix}.max_size",
                 self.max_size,

@@ -40,7 +40,7 @@ from constructs_br.nodes.launch_template import (
     grant_ebs_key_to_autoscaling,
     warn_if_imported_key,
 )
-from constructs_br.nodes.options import MetadataOptions, VolumeOptions
+from constructs_br.nodes.options import SPOT_SINGLE_TYPE_WARNING, MetadataOptions, VolumeOptions
 from constructs_br.settings import Settings, custom_ami_user_data, eks_managed_user_data
 
 
@@ -161,7 +161,7 @@ class BottlerocketNodeGroup(Construct):
         self.variant = variant
         self.kubernetes_version = spec.kubernetes_version or cluster_version
         for warning in spec.warnings():
-            Annotations.of(self).add_warning_v2("constructs-br:eks-spot-single-instance-type", warning)
+            Annotations.of(self).add_warning_v2(SPOT_SINGLE_TYPE_WARNING, warning)
 
         # --- defaults resolved once ---------------------------------------------------------------------------------
         nodegroup_layer = spec.settings_layer()

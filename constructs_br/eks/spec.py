@@ -29,6 +29,7 @@ from constructs_br.errors import ConfigError, Problem, Problems
 from constructs_br.images.catalogue import KUBERNETES_MINORS, Arch, Variant, get_variant, parse_arch
 from constructs_br.images.ssm import validate_image_version_full
 from constructs_br.instance_types import has_nvidia_gpu, instance_arch
+from constructs_br.nodes.options import size_problems, spot_warnings
 from constructs_br.settings.model import Settings
 
 CapacityType = Literal["ON_DEMAND", "SPOT"]
@@ -213,16 +214,7 @@ class NodeGroupSpec:
                     )
         if self.capacity_type not in ("ON_DEMAND", "SPOT"):
             p.add(f"{f}.capacity_type", self.capacity_type, "ON_DEMAND | SPOT")
-        if self.min_size < 0:
-            p.add(f"{f}.min_size", self.min_size, ">= 0")
-        if self.max_size < 1:
-            p.add(f"{f}.max_size", self.max_size, ">= 1")
-        if not self.min_size <= self.desired_size <= self.max_size:
-            p.add(
-                f"{f}.desired_size",
-                self.desired_size,
-                f"min_size ({self.min_size}) <= desired_size <= max_size ({self.max_size})",
-            )
+        p.extend(size_problems(f, min_size=self.min_size, max_size=self.max_size, desired_size=self.desired_size).items)
         mu, mup = self.max_unavailable, self.max_unavailable_percentage
         if (mu is None) == (mup is None):
             p.add(
@@ -254,13 +246,12 @@ class NodeGroupSpec:
 
     def warnings(self) -> list[str]:
         """Legal but risky choices (surfaced as CDK warnings at synth)."""
-        out = []
-        if self.capacity_type == "SPOT" and len(self.instance_types) < 2:
-            out.append(
-                f"{self.field_prefix}.capacity_type: SPOT with one instance type ({', '.join(self.instance_types)}); "
-                "give several types of the same size so a Spot interruption in one pool does not empty the group"
-            )
-        return out
+        return spot_warnings(
+            self.field_prefix,
+            spot=self.capacity_type == "SPOT",
+            instance_types=self.instance_types,
+            field="capacity_type",
+        )
 
     def kubernetes_problems(self, cluster_version: str, *, kubernetes_version: str | None = None) -> list[Problem]:
         """Version skew against the cluster: nodes may be up to :data:`KUBELET_SKEW` minors older, never newer."""

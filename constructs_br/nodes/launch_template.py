@@ -16,7 +16,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_br.nodes.options import MetadataOptions, VolumeOptions
+from constructs_br.nodes.options import MetadataOptions, VolumeOptions, user_data_problems
 
 OS_DEVICE = "/dev/xvda"
 DATA_DEVICE = "/dev/xvdb"
@@ -112,6 +112,7 @@ class BottlerocketLaunchTemplate(Construct):
         metadata = metadata or MetadataOptions()
         problems = volumes.problems(f"{field_prefix}.volumes")
         problems.extend(metadata.problems(f"{field_prefix}.metadata").items)
+        problems.extend(user_data_problems(user_data, f"{field_prefix}.user_data").items)
         problems.raise_if_any()
 
         def gp3(size: int, *, iops: int | None = None, throughput: int | None = None) -> ec2.BlockDeviceVolume:

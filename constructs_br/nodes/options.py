@@ -48,3 +48,77 @@ class MetadataOptions:
                 "hop limit 2 lets containers reach instance credentials; say why it is needed",
             )
         return p
+
+
+def size_problems(prefix: str, *, min_size: int, max_size: int, desired_size: int | None = None) -> Problems:
+    """The one sizes rule for node groups and Auto Scaling groups: ``0 <= min <= desired <= max``, ``max >= 1``.
+    A comparison names both fields and both values (``min_size 3 > max_size 2``), never an impossible range.
+
+    >>> print(*size_problems("nodegroup", min_size=3, max_size=2, desired_size=2).items, sep="\\n")
+    nodegroup.min_size: got 3; allowed: <= max_size (2) (min_size 3 > max_size 2)
+    """
+    p = Problems()
+    if min_size < 0:
+        p.add(f"{prefix}.min_size", min_size, ">= 0")
+    if max_size < 1:
+        p.add(f"{prefix}.max_size", max_size, ">= 1")
+    if min_size > max_size:
+        p.add(f"{prefix}.min_size", min_size, f"<= max_size ({max_size})", f"min_size {min_size} > max_size {max_size}")
+        return p  # a desired size between them cannot exist: saying so would name an impossible range
+    if desired_size is not None:
+        if desired_size < min_size:
+            p.add(
+                f"{prefix}.desired_size",
+                desired_size,
+                f">= min_size ({min_size})",
+                f"desired_size {desired_size} < min_size {min_size}",
+            )
+        elif desired_size > max_size:
+            p.add(
+                f"{prefix}.desired_size",
+                desired_size,
+                f"<= max_size ({max_size})",
+                f"desired_size {desired_size} > max_size {max_size}",
+            )
+    return p
+
+
+USER_DATA_LIMIT = 16 * 1024
+"""EC2's user-data limit: 16 KB of raw data (before the base64 encoding the API carries)."""
+
+
+def user_data_problems(text: str, field: str) -> Problems:
+    """Rendered user data within EC2's limit, measured on its UTF-8 bytes (CDK tokens count by their placeholder
+    text, a little more than the values CloudFormation substitutes, so the check errs on the safe side).
+
+    >>> user_data_problems("[settings]\\n", "launch_template.user_data").items
+    []
+    """
+    p = Problems()
+    size = len(text.encode("utf-8"))
+    if size > USER_DATA_LIMIT:
+        p.add(
+            field,
+            f"{size} bytes",
+            f"at most {USER_DATA_LIMIT} bytes (EC2's 16 KB user-data limit)",
+            "move large settings (bootstrap scripts, PKI bundles) out of user data",
+        )
+    return p
+
+
+SPOT_SINGLE_TYPE_WARNING = "constructs-br:spot-single-instance-type"
+"""Warning ID (EKS node groups and ECS capacity) for Spot capacity with a single instance type."""
+
+
+def spot_warnings(prefix: str, *, spot: bool, instance_types: tuple[str, ...], field: str) -> list[str]:
+    """Spot with one instance type is legal but fragile: one pool's interruption empties the group.
+
+    >>> spot_warnings("capacity", spot=True, instance_types=("m7i.large",), field="spot_percentage")[0][:45]
+    'capacity.spot_percentage: Spot with one insta'
+    """
+    if spot and len(instance_types) < 2:
+        return [
+            f"{prefix}.{field}: Spot with one instance type ({', '.join(instance_types)}); give several types of "
+            "the same size so a Spot interruption in one pool does not empty the group"
+        ]
+    return []

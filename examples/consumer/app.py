@@ -17,6 +17,7 @@ from aws_cdk import aws_ecs as ecs
 
 from constructs_br import ConfigError
 from constructs_br.bluegreen import PairSpec
+from constructs_br.compliance.limits import add_limit_checks
 from constructs_br.compliance.nag import add_nag_checks
 from constructs_br.ecs import BlueGreenEcsCapacity, ClusterCapacityProviders, EcsCapacitySpec
 from constructs_br.eks import BlueGreenNodeGroupPair, NodeGroupSpec
@@ -69,6 +70,7 @@ def build(app: App) -> None:
 def main() -> int:
     app = App()
     add_nag_checks(app)
+    add_limit_checks(app)
     try:
         build(app)
     except ConfigError as exc:

@@ -19,6 +19,7 @@ APP = ROOT / "examples" / "consumer"
 PUBLIC_MODULES = {
     "constructs_br",
     "constructs_br.bluegreen",
+    "constructs_br.compliance.limits",
     "constructs_br.compliance.nag",
     "constructs_br.ecs",
     "constructs_br.eks",
