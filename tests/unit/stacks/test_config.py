@@ -141,3 +141,28 @@ def test_every_catalogue_minor_synthesizes_a_cluster() -> None:
     stage = dataclasses.replace(pilot, eks=dataclasses.replace(pilot.eks, kubernetes_version="1.29"), pairs=())
     stack = PlatformStack(App(), "BrPilot", stage=stage, lockfile=load_lockfile({}))
     Template.from_stack(stack).has_resource_properties("AWS::EKS::Cluster", {"Version": "1.29"})
+
+
+def test_pair_names_whose_construct_ids_collide_are_a_named_error() -> None:
+    """``a-1b`` and ``a1b`` both become construct ID ``A1bNodeGroups``: refused before any construct (no jsii error)."""
+    import dataclasses as dc
+
+    pilot = load_config({}).stage("pilot")
+    (general,) = pilot.pairs
+    twins = (dc.replace(general, name="a-1b"), dc.replace(general, name="a1b"))
+    with pytest.raises(ConfigError) as exc:
+        dc.replace(pilot, pairs=twins)
+    (problem,) = exc.value.problems
+    assert (problem.field, problem.value) == ("stages.pilot.pairs", "a1b")
+    assert "A1bNodeGroups" in problem.hint
+
+
+def test_a_zone_listed_twice_is_refused_for_production() -> None:
+    with pytest.raises(ConfigError, match=r"stages\.production\.network\.availability_zones: .*each zone once"):
+        load_config({"br:production:availability-zones": "us-east-1a,us-east-1a,us-east-1b"})
+
+
+def test_a_short_image_version_in_an_eks_context_key_names_the_key() -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_config({"br:pilot:pair:general:green:image-version": "1.50.0"})
+    assert exc.value.fields == ("br:pilot:pair:general:green:image-version",)
