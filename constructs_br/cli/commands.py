@@ -49,5 +49,10 @@ COMMANDS: tuple[Command, ...] = (
         module="constructs_br.cli.preflight",
         help="what the account lacks before the first cdk deploy (read-only)",
     ),
+    Command(
+        name="access",
+        module="constructs_br.cli.access",
+        help="who may reach a stage's nodes and cluster (operator roles, break-glass, access entries)",
+    ),
 )
 """Every command group, in ``brctl --help`` order."""

@@ -29,12 +29,14 @@ def build(
     config: AccessConfig | None = None,
     with_cluster: bool = True,
     nag: bool = True,
+    stack_id: str = "BrTest",
+    outdir: str | None = None,
 ) -> tuple[PinnedAzStack, FleetAccess, Template]:
     """Synthesize a stack with the stage's access (nag plugins run at synth when ``nag``)."""
-    app = App()
+    app = App(outdir=outdir) if outdir else App()
     if nag:
         add_nag_checks(app)
-    stack = PinnedAzStack(app, "BrTest", availability_zones=AZS, env=Environment(account=ACCOUNT, region=REGION))
+    stack = PinnedAzStack(app, stack_id, availability_zones=AZS, env=Environment(account=ACCOUNT, region=REGION))
     key = kms.Key(stack, "Key", enable_key_rotation=True)
     cluster = None
     if with_cluster:
