@@ -206,3 +206,59 @@ def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(
     assert err == "brctl: error: RuntimeError: kaboom second line (run with --debug for the traceback)\n"
     assert main(["pins", "show", "--lockfile", "x.json", "--debug"]) == 1
     assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+# --- docs/errors.md stays true ----------------------------------------------------------------------------------------
+DOC = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
+
+
+def _named_validators() -> list[str]:
+    """Every ``module.function`` (or ``module.Class.method``) in the Validator column of docs/errors.md."""
+    import re
+
+    names: list[str] = []
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.split(" | ")]
+        if line.startswith("|") and len(cells) >= 4 and "constructs_br." in cells[1]:
+            names += re.findall(r"`(constructs_br\.[A-Za-z0-9_.]+)`", cells[1])
+    return names
+
+
+def test_every_validator_in_docs_errors_exists() -> None:
+    """Importable (pure modules) or defined at module level (modules that load aws_cdk are read, not imported, so the
+    test does not start jsii)."""
+    import ast
+    import importlib
+    import importlib.util
+
+    names = _named_validators()
+    assert len(names) >= 15, names
+    missing = []
+    for name in names:
+        parts = name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            try:
+                spec = importlib.util.find_spec(module)
+            except ModuleNotFoundError:  # a name inside a module, not a submodule
+                continue
+            if spec is not None and spec.origin:
+                break
+        else:
+            missing.append(name)
+            continue
+        attrs = parts[cut:]
+        source = Path(spec.origin).read_text(encoding="utf-8")
+        if "aws_cdk" in source:
+            tree = ast.parse(source)
+            top = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+            node = top.get(attrs[0])
+            if node is None or (len(attrs) > 1 and attrs[1] not in {getattr(n, "name", "") for n in node.body}):
+                missing.append(name)
+            continue
+        obj: object = importlib.import_module(module)
+        for attr in attrs:
+            obj = getattr(obj, attr, None)
+        if not callable(obj):
+            missing.append(name)
+    assert missing == []
