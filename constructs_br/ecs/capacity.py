@@ -66,7 +66,9 @@ class EcsCapacity(Construct):
       keeping ``min_size`` in service and waiting for signals; new instances protected from scale-in (managed
       termination protection);
     - capacity provider: managed scaling to ``target_capacity_percent``, instance warm-up, managed termination
-      protection.
+      protection, managed draining (set explicitly: tasks leave an instance before Auto Scaling terminates it);
+    - ``retiring`` (blue/green): min/max 0, no scale-in protection, managed termination protection off, so the
+      next phase deletes the group without waiting on protected instances.
 
     ``slot`` (``single`` / ``blue`` / ``green``) and ``fleet`` only tag resources.
     """
@@ -185,6 +187,9 @@ class EcsCapacity(Construct):
             machine_image_type=ecs.MachineImageType.BOTTLEROCKET,
             enable_managed_scaling=True,
             enable_managed_termination_protection=not retiring,
+            # Explicit: on an image change or scale-in, ECS drains the instance's tasks (through the ASG's
+            # termination lifecycle hook) before Auto Scaling terminates it.
+            enable_managed_draining=True,
             target_capacity_percent=spec.target_capacity_percent,
             instance_warmup_period=spec.instance_warmup_seconds,
         )

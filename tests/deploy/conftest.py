@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -58,6 +59,8 @@ def deploy_env() -> Iterator[DeployEnv]:
     try:
         _, port = server.get_host_and_port()
         endpoint = f"http://localhost:{port}"
+        # moto's backends are process-global: start from an empty account whatever ran before in this process.
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30)
         env = {
             k: v
             for k, v in os.environ.items()

@@ -30,8 +30,7 @@ def _refs(value: Any) -> Iterator[str]:
                 yield inner[0] if isinstance(inner, list) else str(inner).split(".")[0]
             elif key == "Fn::Sub":
                 text = inner[0] if isinstance(inner, list) else inner
-                for name in re.findall(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9]+)?\}", str(text)):
-                    yield name
+                yield from re.findall(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9]+)?\}", str(text))
                 if isinstance(inner, list):
                     yield from _refs(inner[1])
             else:
@@ -62,6 +61,18 @@ def all_deps(t: Template, logical_id: str) -> set[str]:
 
 
 # --- 1. key policies name only principals that exist ----------------------------------------------------------
+def _existing_principal(entry: Any, roles: set[str]) -> bool:
+    """The account root (literal or ``Fn::Join`` ending in ``:root``), or a role created in this template."""
+    if isinstance(entry, str):
+        return entry.endswith(":root")
+    if isinstance(entry, dict) and "Fn::Join" in entry:
+        parts = [p for p in entry["Fn::Join"][1] if isinstance(p, str)]
+        return bool(parts) and parts[-1].endswith(":root")
+    if isinstance(entry, dict) and "Fn::GetAtt" in entry:
+        return next(iter(_refs(entry))) in roles
+    return False
+
+
 def key_policy_principals(t: Template) -> list[str]:
     """Every principal of every key policy: the account root, a service, a role created in this template, or ``*``
     narrowed by an ``aws:PrincipalArn`` condition. KMS rejects a policy naming a principal that does not exist."""
@@ -79,18 +90,8 @@ def key_policy_principals(t: Template) -> list[str]:
                 continue
             aws = principal.get("AWS")
             for entry in aws if isinstance(aws, list) else [aws]:
-                text = str(entry)
-                if isinstance(entry, dict) and "Fn::Join" in entry and text.endswith(":root']]}"):
-                    continue
-                if isinstance(entry, str) and entry.endswith(":root"):
-                    continue
-                if isinstance(entry, dict) and set(_refs(entry)) & roles and "Fn::GetAtt" in entry:
-                    continue
-                if isinstance(entry, dict) and "Fn::Join" in entry:
-                    parts = [p for p in entry["Fn::Join"][1] if isinstance(p, str)]
-                    if parts and parts[-1].endswith(":root"):
-                        continue
-                out.append(f"{key_id}/{stmt.get('Sid')}: principal {entry!r} may not exist")
+                if not _existing_principal(entry, roles):
+                    out.append(f"{key_id}/{stmt.get('Sid')}: principal {entry!r} may not exist")
     return out
 
 
@@ -249,3 +250,12 @@ def example_pins_refused(t: Template, example_images: set[str]) -> list[str]:
         if not any(isinstance(a, dict) and "Ref" in a for a in args):
             return ["ExamplePinsRefused does not read its parameter"]
     return []
+
+
+# --- ECS: tasks drain before Auto Scaling terminates an instance (issue 18) ------------------------------------------
+def ecs_managed_draining(t: Template) -> list[str]:
+    return [
+        f"{cid}: ManagedDraining is not ENABLED (instances could be terminated under running tasks)"
+        for cid, cp in resources(t, "AWS::ECS::CapacityProvider").items()
+        if cp["Properties"]["AutoScalingGroupProvider"].get("ManagedDraining") != "ENABLED"
+    ]

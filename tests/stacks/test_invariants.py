@@ -23,6 +23,7 @@ RULES: dict[str, Callable[[inv.Template], list[str]]] = {
     "custom-ami-registration": inv.custom_ami_registration,
     "public-endpoints": inv.public_endpoints,
     "control-plane-logs": inv.control_plane_logs,
+    "ecs-managed-draining": inv.ecs_managed_draining,
 }
 
 
@@ -116,6 +117,10 @@ def _eks_makes_the_log_group(t: dict[str, Any]) -> None:
             v["DependsOn"] = [d for d in v["DependsOn"] if d in t["Resources"]]
 
 
+def _no_managed_draining(t: dict[str, Any]) -> None:
+    _first(t, "AWS::ECS::CapacityProvider")["Properties"]["AutoScalingGroupProvider"].pop("ManagedDraining")
+
+
 PLANTED: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "key-policy-principals-exist": ("BrProduction", _slr_principal),
     "nodegroups-after-cni": ("BrPilot", _no_cni_dependency),
@@ -126,6 +131,7 @@ PLANTED: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "custom-ami-registration": ("BrProduction", _labels_only_by_api),
     "public-endpoints": ("BrPilot", _open_endpoint),
     "control-plane-logs": ("BrProduction", _eks_makes_the_log_group),
+    "ecs-managed-draining": ("BrPilotEcs", _no_managed_draining),
 }
 
 
