@@ -114,6 +114,11 @@ class ImageInfo:
     architecture: str
     owner_id: str
     owner_alias: str | None
+    creation_date: str = ""
+    """``CreationDate`` as EC2 returns it (ISO-8601, e.g. ``2026-01-01T00:00:00.000Z``); empty if absent."""
+    description: str = ""
+    platform: str = ""
+    """``Platform``: ``windows`` for Windows images, empty otherwise."""
 
 
 def describe_images(region: str, image_ids: Iterable[str]) -> dict[str, ImageInfo]:
@@ -139,6 +144,9 @@ def describe_images(region: str, image_ids: Iterable[str]) -> dict[str, ImageInf
                 architecture=str(img.get("Architecture", "")),
                 owner_id=str(img.get("OwnerId", "")),
                 owner_alias=cast(str | None, img.get("ImageOwnerAlias")),
+                creation_date=str(img.get("CreationDate", "")),
+                description=str(img.get("Description", "")),
+                platform=str(img.get("Platform", "")),
             )
     return out
 
@@ -236,6 +244,8 @@ class NodegroupInfo:
     """``scalingConfig.desiredSize``."""
     autoscaling_groups: tuple[str, ...] = ()
     """``resources.autoScalingGroups[*].name``, in EKS's order."""
+    instance_types: tuple[str, ...] = ()
+    """``instanceTypes`` (empty when the launch template names the instance type)."""
 
 
 def list_nodegroups(region: str, cluster: str) -> list[NodegroupInfo]:
@@ -280,6 +290,7 @@ def list_nodegroups(region: str, cluster: str) -> list[NodegroupInfo]:
                 autoscaling_groups=tuple(
                     str(g["name"]) for g in (ng.get("resources") or {}).get("autoScalingGroups") or [] if g.get("name")
                 ),
+                instance_types=tuple(str(t) for t in ng.get("instanceTypes") or []),
             )
         )
     return out
@@ -515,3 +526,196 @@ def asgs_with_tag_key(region: str, key: str) -> list[AsgInfo]:
         if not token:
             return sorted(out, key=lambda g: g.name)
         kwargs["NextToken"] = token
+
+
+# --- fleet inventory (``brctl inventory``): every group in a region, not only this library's --------------------------
+def list_eks_clusters(region: str) -> list[str]:
+    """Names of every EKS cluster in ``region``, sorted."""
+    eks = _client("eks", region)
+    names: list[str] = []
+    kwargs: dict[str, Any] = {}
+    while True:
+        resp = _call(region, "eks:ListClusters", eks.list_clusters, **kwargs)
+        names.extend(str(n) for n in resp.get("clusters", []))
+        token = resp.get("nextToken")
+        if not token:
+            return sorted(names)
+        kwargs["nextToken"] = token
+
+
+def eks_cluster_version(region: str, cluster: str) -> str | None:
+    """The Kubernetes version (``1.33``) of EKS cluster ``cluster``; ``None`` when it does not exist."""
+    eks = _client("eks", region)
+    try:
+        resp = eks.describe_cluster(name=cluster)
+    except ClientError as exc:
+        err = exc.response.get("Error", {})
+        if err.get("Code") == "ResourceNotFoundException":
+            return None
+        raise AwsError(
+            f"{region}: eks:DescribeCluster {cluster}: {err.get('Code', 'Error')}: {err.get('Message', exc)}"
+        ) from exc
+    except BotoCoreError as exc:
+        raise AwsError(f"{region}: eks:DescribeCluster {cluster}: {exc}") from exc
+    version = (resp.get("cluster") or {}).get("version")
+    return str(version) if version else None
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchData:
+    """What a launch template version or launch configuration says about the image and instance type."""
+
+    image_id: str | None
+    instance_type: str | None
+
+
+def launch_template_data(
+    region: str, template_id: str | None, template_name: str | None, version: str | None
+) -> LaunchData | None:
+    """``ImageId`` and ``InstanceType`` of one launch template version (default: ``$Default``); ``None`` when the
+    template or version does not exist."""
+    ec2 = _client("ec2", region)
+    kwargs: dict[str, Any] = {"Versions": [version or "$Default"]}
+    if template_id:
+        kwargs["LaunchTemplateId"] = template_id
+    else:
+        kwargs["LaunchTemplateName"] = template_name
+    what = f"ec2:DescribeLaunchTemplateVersions {template_id or template_name}"
+    try:
+        resp = cast(dict[str, Any], ec2.describe_launch_template_versions(**kwargs))
+    except ClientError as exc:
+        err = exc.response.get("Error", {})
+        if str(err.get("Code", "")).startswith("InvalidLaunchTemplate"):
+            return None
+        raise AwsError(f"{region}: {what}: {err.get('Code', 'Error')}: {err.get('Message', exc)}") from exc
+    except BotoCoreError as exc:
+        raise AwsError(f"{region}: {what}: {exc}") from exc
+    versions = resp.get("LaunchTemplateVersions", [])
+    if not versions:
+        return None
+    data = versions[0].get("LaunchTemplateData", {})
+    image, itype = data.get("ImageId"), data.get("InstanceType")
+    return LaunchData(image_id=str(image) if image else None, instance_type=str(itype) if itype else None)
+
+
+def launch_configurations(region: str, names: Iterable[str]) -> dict[str, LaunchData]:
+    """``ImageId`` / ``InstanceType`` of the named launch configurations that exist, by name."""
+    client = _client("autoscaling", region)
+    out: dict[str, LaunchData] = {}
+    for chunk in _chunks(sorted(set(names)), 50):  # DescribeLaunchConfigurations takes at most 50 names
+        kwargs: dict[str, Any] = {"LaunchConfigurationNames": chunk}
+        while True:
+            resp = _call(
+                region,
+                "autoscaling:DescribeLaunchConfigurations",
+                client.describe_launch_configurations,
+                **kwargs,
+            )
+            for lc in resp.get("LaunchConfigurations", []):
+                out[str(lc["LaunchConfigurationName"])] = LaunchData(
+                    image_id=cast(str | None, lc.get("ImageId")), instance_type=cast(str | None, lc.get("InstanceType"))
+                )
+            token = resp.get("NextToken")
+            if not token:
+                break
+            kwargs["NextToken"] = token
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class AsgSummary:
+    """One Auto Scaling group as the inventory sees it: how it launches and what it is tagged."""
+
+    name: str
+    arn: str
+    launch_template_id: str | None
+    launch_template_name: str | None
+    launch_template_version: str | None
+    launch_configuration: str | None
+    override_instance_types: tuple[str, ...]
+    """``MixedInstancesPolicy.LaunchTemplate.Overrides[*].InstanceType``."""
+    desired_capacity: int
+    tags: dict[str, str]
+
+
+def all_asgs(region: str) -> list[AsgSummary]:
+    """Every Auto Scaling group in ``region``, by name."""
+    client = _client("autoscaling", region)
+    kwargs: dict[str, Any] = {}
+    out: list[AsgSummary] = []
+    while True:
+        resp = _call(region, "autoscaling:DescribeAutoScalingGroups", client.describe_auto_scaling_groups, **kwargs)
+        for g in resp.get("AutoScalingGroups", []):
+            mixed = (g.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}
+            lt = g.get("LaunchTemplate") or mixed.get("LaunchTemplateSpecification") or {}
+            out.append(
+                AsgSummary(
+                    name=str(g["AutoScalingGroupName"]),
+                    arn=str(g.get("AutoScalingGroupARN", "")),
+                    launch_template_id=cast(str | None, lt.get("LaunchTemplateId")),
+                    launch_template_name=cast(str | None, lt.get("LaunchTemplateName")),
+                    launch_template_version=cast(str | None, lt.get("Version")),
+                    launch_configuration=cast(str | None, g.get("LaunchConfigurationName")),
+                    override_instance_types=tuple(
+                        str(o["InstanceType"]) for o in mixed.get("Overrides") or [] if o.get("InstanceType")
+                    ),
+                    desired_capacity=int(g.get("DesiredCapacity") or 0),
+                    tags={str(t["Key"]): str(t["Value"]) for t in g.get("Tags", [])},
+                )
+            )
+        token = resp.get("NextToken")
+        if not token:
+            return sorted(out, key=lambda g: g.name)
+        kwargs["NextToken"] = token
+
+
+@dataclass(frozen=True, slots=True)
+class EcsClusterCapacity:
+    """An ECS cluster and the capacity providers associated with it."""
+
+    cluster: str
+    providers: tuple[CapacityProviderInfo, ...]
+
+
+def ecs_clusters_capacity(region: str, names: Iterable[str] | None = None) -> list[EcsClusterCapacity]:
+    """Every active ECS cluster in ``region`` (or the named ones that exist), with its capacity providers described.
+    Providers associated with no cluster are not listed (DescribeCapacityProviders is asked by name)."""
+    ecs = _client("ecs", region)
+    wanted = sorted(set(names)) if names is not None else None
+    if wanted is None:
+        arns: list[str] = []
+        kwargs: dict[str, Any] = {}
+        while True:
+            resp = _call(region, "ecs:ListClusters", ecs.list_clusters, **kwargs)
+            arns.extend(str(a) for a in resp.get("clusterArns", []))
+            token = resp.get("nextToken")
+            if not token:
+                break
+            kwargs["nextToken"] = token
+        wanted = arns
+    described: list[dict[str, Any]] = []
+    for chunk in _chunks(wanted, 100):  # DescribeClusters takes at most 100
+        resp = _call(region, "ecs:DescribeClusters", ecs.describe_clusters, clusters=chunk)
+        described.extend(c for c in resp.get("clusters", []) if c.get("status") == "ACTIVE")
+    provider_names = sorted({str(n) for c in described for n in c.get("capacityProviders") or []})
+    providers: dict[str, CapacityProviderInfo] = {}
+    for chunk in _chunks([n for n in provider_names if n not in ("FARGATE", "FARGATE_SPOT")], 100):
+        resp = _call(region, "ecs:DescribeCapacityProviders", ecs.describe_capacity_providers, capacityProviders=chunk)
+        for cp in resp.get("capacityProviders", []):
+            asg = cp.get("autoScalingGroupProvider") or {}
+            providers[str(cp["name"])] = CapacityProviderInfo(
+                name=str(cp["name"]),
+                status=str(cp.get("status", "")),
+                asg_arn=cast(str | None, asg.get("autoScalingGroupArn")),
+                managed_termination_protection=cast(str | None, asg.get("managedTerminationProtection")),
+            )
+    return sorted(
+        (
+            EcsClusterCapacity(
+                cluster=str(c["clusterName"]),
+                providers=tuple(providers[str(n)] for n in sorted(c.get("capacityProviders") or []) if n in providers),
+            )
+            for c in described
+        ),
+        key=lambda c: c.cluster,
+    )

@@ -54,5 +54,10 @@ COMMANDS: tuple[Command, ...] = (
         module="constructs_br.cli.access",
         help="who may reach a stage's nodes and cluster (operator roles, break-glass, access entries)",
     ),
+    Command(
+        name="inventory",
+        module="constructs_br.cli.inventory",
+        help="what the fleet runs and whether it can move to Bottlerocket",
+    ),
 )
 """Every command group, in ``brctl --help`` order."""
