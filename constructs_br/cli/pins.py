@@ -485,3 +485,22 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     _add_lockfile(rollback)
     _add_json(rollback)
     rollback.set_defaults(handler=cmd_rollback)
+
+    def outdated_handler(args: argparse.Namespace) -> int:  # cli/outdated.py is imported only when it runs
+        from constructs_br.cli.outdated import cmd_outdated
+
+        return cmd_outdated(args)
+
+    outdated = sub.add_parser(
+        "outdated", help="how far each pin is behind the newest published image (exit 1 when too old or gone)"
+    )
+    outdated.add_argument(
+        "--max-age-days",
+        type=int,
+        default=None,  # cli/outdated.py's DEFAULT_MAX_AGE_DAYS
+        metavar="N",
+        help="fail when a pin is more than N days behind the newest image (default: 30)",
+    )
+    _add_lockfile(outdated)
+    _add_json(outdated)
+    outdated.set_defaults(handler=outdated_handler)
