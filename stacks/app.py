@@ -34,7 +34,18 @@ def build_stacks(app: App, config: AppConfig, lockfile: Lockfile) -> None:
     for stage in config.stages:
         platform = PlatformStack(app, stage.stack_name, stage=stage, lockfile=lockfile)
         # Created VPC: referenced cross-stack (exports). Imported VPC: literal ids, no dependency.
-        EcsStack(app, stage.ecs_stack_name, stage=stage, vpc=platform.vpc, lockfile=lockfile)
+        EcsStack(
+            app,
+            stage.ecs_stack_name,
+            stage=stage,
+            vpc=platform.vpc,
+            lockfile=lockfile,
+            # Created VPC: the ECS stack already depends on the platform stack, so its nodes attach the platform's
+            # session policy too. Imported VPC: the ECS stack stays deployable on its own (docs/access.md).
+            session_policy_arn=None
+            if stage.network.imported is not None
+            else platform.access.node_session_policy.managed_policy_arn,
+        )
 
 
 def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = None) -> App:

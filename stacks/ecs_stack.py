@@ -6,14 +6,17 @@ custom resource, so it deploys on its own — node capacity changes far more oft
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput
+from aws_cdk import Annotations, CfnOutput
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_br.ecs import BlueGreenEcsCapacity, ClusterCapacityProviders
 from constructs_br.images.lockfile import Lockfile
+from constructs_br.logs.keys import FleetKey
 from stacks.config import StageConfig
+from stacks.logging import add_ecs_logging, logging_config
 from stacks.stage_stack import StageStack
 
 
@@ -21,7 +24,14 @@ class EcsStack(StageStack):
     """ECS cluster (Container Insights on) for one stage; Bottlerocket capacity providers join it."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, stage: StageConfig, vpc: ec2.IVpc, lockfile: Lockfile
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        vpc: ec2.IVpc,
+        lockfile: Lockfile,
+        session_policy_arn: str | None = None,
     ) -> None:
         super().__init__(
             scope, construct_id, stage=stage, lockfile=lockfile, description="ECS cluster and Bottlerocket capacity"
@@ -48,11 +58,32 @@ class EcsStack(StageStack):
             )
             for pair in stage.capacity
         }
+        if session_policy_arn is not None:
+            # The platform stack's node session policy (decrypt and log Session Manager sessions).
+            session_policy = iam.ManagedPolicy.from_managed_policy_arn(self, "NodeSessionPolicy", session_policy_arn)
+            for pair in self.capacity.values():
+                for cap in pair.slots.values():
+                    cap.instance_role.role.add_managed_policy(session_policy)
         # The cluster's providers and default strategy (live slots weight 1) in one association resource.
         self.capacity_providers = ClusterCapacityProviders(
             self,
             "CapacityProviders",
             cluster=self.cluster,
             items=[item for pair in self.capacity.values() for item in pair.strategy],
+        )
+        # Its own key (the ECS stack deploys without the platform stack when the VPC is imported) for the node logs:
+        # the host journal through a Fluent Bit daemon service, containers through FireLens (docs/logging.md).
+        self.key = FleetKey(self, "Key", description=f"constructs_br {stage.name}: ECS node logs")
+        self.logging = add_ecs_logging(
+            self,
+            stage_name=stage.name,
+            cluster=self.cluster,
+            key=self.key.key,
+            config=logging_config(stage.name, self.node.get_all_context()),
+        )
+        # The placeholder digest also refuses every deploy (PlaceholderImageRefused); the rule is the guard here.
+        Annotations.of(self.logging.shipper).acknowledge_warning(
+            "constructs-br:fluent-bit-placeholder-digest",
+            "this app's default digest is a placeholder whose deploy-refusal rule stops any deploy until it is set",
         )
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)

@@ -120,7 +120,7 @@ class StageLogging:
 def add_eks_logging(
     stack: Stack, *, stage_name: str, cluster: BottlerocketCluster, key: kms.IKey, config: LoggingConfig
 ) -> StageLogging:
-    """In the platform stack: the EKS groups + sessions group (id ``NodeLogs``) and Fluent Bit through the add-on
+    """In the platform stack: the EKS groups (id ``NodeLogs``) and Fluent Bit through the add-on
     (id ``NodeLogShipping``). Call it after the node-group pairs or before — the add-on waits for CoreDNS, which
     waits for every node group registered on the cluster."""
     _same_stage(stage_name, config)
@@ -131,7 +131,7 @@ def add_eks_logging(
         key=key,
         retention=config.retention,
         removal_policy=config.removal_policy,
-        sessions_log_group_name=sessions_log_group_name(stage_name),
+        # SSM session logs: the access work's session document owns its group (constructs_br.access).
     )
     fluent_bit = eks_node_config(
         region=stack.region, host_log_group=groups.names.host, containers_log_group=groups.names.containers

@@ -8,14 +8,16 @@ live infrastructure (tests/stacks shows every logical ID).
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, RemovalPolicy
+from aws_cdk import Annotations, CfnOutput, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from constructs_br.eks import BlueGreenNodeGroupPair
 from constructs_br.images.lockfile import Lockfile
 from constructs_br.platform import BottlerocketCluster, BottlerocketVpc, FleetKey, LogRetention, encrypted_log_group
+from stacks.access import access_config, add_access
 from stacks.config import StageConfig
+from stacks.logging import add_eks_logging, logging_config
 from stacks.stage_stack import StageStack
 
 PILOT_PUBLIC_ENDPOINT_REASON = (
@@ -75,6 +77,8 @@ class PlatformStack(StageStack):
             # Control-plane logs: two years and kept in production (audit evidence), one year elsewhere.
             log_retention=LogRetention.TWO_YEARS if production else LogRetention.ONE_YEAR,
             log_removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
+            # People reach the cluster through the access entries below, never as the deploy role.
+            bootstrap_cluster_creator_admin_permissions=False,
         )
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
         # One construct per pair: id = the pair's name in PascalCase + "NodeGroups" (a stable, user-chosen name).
@@ -90,3 +94,27 @@ class PlatformStack(StageStack):
             )
             for pair in stage.pairs
         }
+        # Operator roles, audited sessions, break-glass documents and EKS access entries (docs/access.md).
+        self.access = add_access(
+            self,
+            stage_name=stage.name,
+            cluster=self.cluster,
+            key=self.key.key,
+            config=access_config(stage.name, self.node.get_all_context()),
+        )
+        for pair in self.node_groups.values():
+            # Attached through the role, like the node policy: nodes start only once they can log sessions.
+            pair.node_role.add_managed_policy(self.access.node_session_policy.policy)
+        # Host (journal) and container logs through Fluent Bit in the CloudWatch observability add-on (docs/logging.md).
+        self.logging = add_eks_logging(
+            self,
+            stage_name=stage.name,
+            cluster=self.cluster,
+            key=self.key.key,
+            config=logging_config(stage.name, self.node.get_all_context()),
+        )
+        # The placeholder digest also refuses every deploy (PlaceholderImageRefused); the rule is the guard here.
+        Annotations.of(self.logging.shipper).acknowledge_warning(
+            "constructs-br:fluent-bit-placeholder-digest",
+            "this app's default digest is a placeholder whose deploy-refusal rule stops any deploy until it is set",
+        )

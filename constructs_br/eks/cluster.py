@@ -85,6 +85,10 @@ class BottlerocketCluster(eks.Cluster):
     :param cluster_name: the EKS cluster's name (create-only: changing it replaces the cluster).
     :param log_retention: retention of the control-plane log group (default one year).
     :param log_removal_policy: what deleting the stack does to that log group (default: retain it).
+    :param bootstrap_cluster_creator_admin_permissions: give the identity that creates the cluster (the
+        CloudFormation execution role) cluster-admin outside the access entries — EKS's default, ``True``. Set
+        ``False`` when people get in through explicit access entries (:mod:`constructs_br.access`). Create-only:
+        changing it later replaces the cluster.
     """
 
     def __init__(
@@ -105,6 +109,7 @@ class BottlerocketCluster(eks.Cluster):
         vpc_subnets: Sequence[ec2.SubnetSelection] | None = None,
         logging: Sequence[ClusterLogging] = tuple(ClusterLogging),
         core_addons: bool = True,
+        bootstrap_cluster_creator_admin_permissions: bool = True,
     ) -> None:
         p = Problems()
         if kubernetes_version not in KUBERNETES_MINORS:
@@ -156,6 +161,7 @@ class BottlerocketCluster(eks.Cluster):
             scope,
             construct_id,
             cluster_name=name,
+            bootstrap_cluster_creator_admin_permissions=bootstrap_cluster_creator_admin_permissions,
             version=eks.KubernetesVersion.of(kubernetes_version),
             vpc=vpc,
             vpc_subnets=list(vpc_subnets or [ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)]),

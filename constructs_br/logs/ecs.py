@@ -22,9 +22,16 @@ from constructs import Construct
 
 from constructs_br.compliance.nag import acknowledge
 from constructs_br.errors import Problems
-from constructs_br.logs.fluentbit import JOURNAL_PATH, STATE_DIR, FluentBitConfig, FluentBitImage
+from constructs_br.logs.fluentbit import (
+    JOURNAL_PATH,
+    PLACEHOLDER_IMAGE_RULE,
+    STATE_DIR,
+    FluentBitConfig,
+    FluentBitImage,
+)
 from constructs_br.logs.groups import NodeLogGroups
 from constructs_br.logs.shipping import log_shipping_policy
+from constructs_br.nodes.image import refuse_deploy
 
 CONFIG_DIR = "/fluent-bit/etc/constructs-br"
 HOST_STATE_DIR = "/var/lib/fluent-bit/state"
@@ -131,6 +138,12 @@ class EcsNodeLogging(Construct):
             Annotations.of(self).add_warning_v2(
                 "constructs-br:fluent-bit-placeholder-digest",
                 "The Fluent Bit image digest is the placeholder: set a reviewed digest before deploying.",
+            )
+            refuse_deploy(
+                self,
+                PLACEHOLDER_IMAGE_RULE,
+                "This stack ships logs with a placeholder Fluent Bit image digest: set a reviewed digest "
+                "(context br:logging:fluent-bit-image) and synthesize again.",
             )
         execution_role = self.task_definition.execution_role
         if execution_role is not None:

@@ -536,6 +536,10 @@ PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
 """A digest of the right shape that no image has: the committed default until someone reviews a real one."""
 
 
+PLACEHOLDER_IMAGE_RULE = "PlaceholderImageRefused"
+"""The CloudFormation rule a stack shipping logs with the placeholder image digest carries (it refuses deploys)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FluentBitImage:
     """The Fluent Bit image, pulled by digest (``tag`` is for people; the digest is what runs).
@@ -566,6 +570,7 @@ class FluentBitImage:
 
     @property
     def is_placeholder(self) -> bool:
+        """The all-zero default digest: it synthesizes and refuses to deploy (:data:`PLACEHOLDER_IMAGE_RULE`)."""
         return self.digest == PLACEHOLDER_DIGEST
 
     @classmethod

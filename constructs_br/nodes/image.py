@@ -59,9 +59,42 @@ def resolve_for_stack(
 
 EXAMPLE_PINS_RULE = "ExamplePinsRefused"
 """Id of the CloudFormation rule a stack using example pins carries (see :func:`refuse_example_pins`)."""
-EXAMPLE_PINS_PARAMETER = "ExamplePins"
-"""The parameter the rule reads; only ``--parameters ExamplePins=deploy-anyway`` (a local moto server) passes it."""
+EXAMPLE_PINS_PARAMETER = "ExampleValues"
+"""The parameter refusal rules read; only ``--parameters ExampleValues=deploy-anyway`` (a local moto server) passes."""
 EXAMPLE_PINS_OVERRIDE = "deploy-anyway"
+
+
+def _refusal_parameter(stack: Stack) -> CfnParameter:
+    found = stack.node.try_find_child(EXAMPLE_PINS_PARAMETER)
+    if isinstance(found, CfnParameter):
+        return found
+    return CfnParameter(
+        stack,
+        EXAMPLE_PINS_PARAMETER,
+        type="String",
+        default="refuse",
+        description="This stack uses example values (image pins, image digests) and refuses to deploy.",
+    )
+
+
+def refuse_deploy(scope: Construct, rule_id: str, description: str) -> None:
+    """Make ``scope``'s stack refuse every create or update with ``description`` (a template ``Rules`` entry that is
+    false unless the ``ExampleValues`` parameter is explicitly overridden): for values that synthesize but must
+    never reach an account, such as a placeholder image digest. Idempotent per ``rule_id``."""
+    stack = Stack.of(scope)
+    if stack.node.try_find_child(rule_id) is not None:
+        return
+    parameter = _refusal_parameter(stack)
+    CfnRule(
+        stack,
+        rule_id,
+        assertions=[
+            CfnRuleAssertion(
+                assert_=Fn.condition_equals(parameter.value_as_string, EXAMPLE_PINS_OVERRIDE),
+                assert_description=description[:1000],
+            )
+        ],
+    )
 
 
 @jsii.implements(IStableStringProducer)
@@ -83,13 +116,7 @@ class _ExamplePinsRule(CfnRule):
 
     def __init__(self, stack: Stack) -> None:
         self.pins: dict[tuple[str, str, str], Pin] = {}
-        parameter = CfnParameter(
-            stack,
-            EXAMPLE_PINS_PARAMETER,
-            type="String",
-            default="refuse",
-            description="This stack uses example image pins and refuses to deploy (brctl pins refresh first).",
-        )
+        parameter = _refusal_parameter(stack)
         super().__init__(
             stack,
             EXAMPLE_PINS_RULE,
@@ -104,7 +131,7 @@ class _ExamplePinsRule(CfnRule):
 
 def refuse_example_pins(scope: Construct, pin: Pin) -> None:
     """Make the stack refuse to deploy while it uses ``pin`` (an example): a template ``Rules`` entry whose assertion
-    is false unless the ``ExamplePins`` parameter is explicitly overridden, so CloudFormation rejects every create or
+    is false unless the ``ExampleValues`` parameter is explicitly overridden, so CloudFormation rejects every create or
     update before touching a resource — for a plain ``npx cdk deploy`` too — while ``cdk synth``, tests and diffs
     work. Its description names the refresh commands."""
     stack = Stack.of(scope)

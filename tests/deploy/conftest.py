@@ -11,6 +11,7 @@ import os
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import pytest
@@ -49,9 +50,33 @@ def register_image(image_id: str, name: str, architecture: str) -> None:
     )
 
 
+def _patch_moto_kms_cloudformation_tags() -> None:
+    """moto 5.2.5 (pinned in constraints.txt) creates ``AWS::KMS::Key`` from CloudFormation with the template's tags
+    (``Key``/``Value``) but tags keys in the KMS API's shape (``TagKey``/``TagValue``) and fails with ``KeyError:
+    'TagKey'``. Translate, so a tagged key deploys as it does in AWS. Remove with a moto that fixes it."""
+    from moto.kms.models import KmsBackend
+
+    original = KmsBackend.create_key
+    if getattr(original, "_constructs_br_patched", False):
+        return
+
+    def create_key(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tags = kwargs.get("tags")
+        if tags:
+            kwargs["tags"] = [
+                {"TagKey": t["Key"], "TagValue": t["Value"]} if "Key" in t and "TagKey" not in t else t for t in tags
+            ]
+        return original(self, *args, **kwargs)
+
+    create_key._constructs_br_patched = True  # type: ignore[attr-defined]
+    KmsBackend.create_key = create_key  # type: ignore[method-assign]
+
+
 @pytest.fixture(scope="session")
 def deploy_env() -> Iterator[DeployEnv]:
     from moto.server import ThreadedMotoServer
+
+    _patch_moto_kms_cloudformation_tags()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="localhost", port=0, verbose=False)

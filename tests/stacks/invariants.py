@@ -211,7 +211,11 @@ def public_endpoints(t: Template) -> list[str]:
 # --- 9. the control-plane log group exists first, encrypted, with retention -----------------------------------------
 def control_plane_logs(t: Template) -> list[str]:
     out = []
-    groups = {v["Properties"].get("LogGroupName"): (k, v) for k, v in resources(t, "AWS::Logs::LogGroup").items()}
+    groups = {
+        v["Properties"]["LogGroupName"]: (k, v)
+        for k, v in resources(t, "AWS::Logs::LogGroup").items()
+        if isinstance(v["Properties"].get("LogGroupName"), str)
+    }
     for cid, cluster in resources(t, "AWS::EKS::Cluster").items():
         name = cluster["Properties"].get("Name")
         if not isinstance(name, str):
@@ -259,3 +263,47 @@ def ecs_managed_draining(t: Template) -> list[str]:
         for cid, cp in resources(t, "AWS::ECS::CapacityProvider").items()
         if cp["Properties"]["AutoScalingGroupProvider"].get("ManagedDraining") != "ENABLED"
     ]
+
+
+# --- access and logging (issues 13, 14) -------------------------------------------------------------------------------
+def log_groups_encrypted(t: Template) -> list[str]:
+    """Every log group has a customer KMS key and a retention."""
+    return [
+        f"{lid}: log group without {'KmsKeyId' if 'KmsKeyId' not in lg['Properties'] else 'RetentionInDays'}"
+        for lid, lg in resources(t, "AWS::Logs::LogGroup").items()
+        if "KmsKeyId" not in lg["Properties"] or "RetentionInDays" not in lg["Properties"]
+    ]
+
+
+def _statements(t: Template) -> Iterator[tuple[str, dict[str, Any]]]:
+    for pid, pol in {**resources(t, "AWS::IAM::Policy"), **resources(t, "AWS::IAM::ManagedPolicy")}.items():
+        for stmt in pol["Properties"]["PolicyDocument"]["Statement"]:
+            yield pid, stmt
+    for rid, role in resources(t, "AWS::IAM::Role").items():
+        for inline in role["Properties"].get("Policies", []):
+            for stmt in inline["PolicyDocument"]["Statement"]:
+                yield rid, stmt
+
+
+def no_wildcard_actions(t: Template) -> list[str]:
+    """No IAM statement allows ``*`` or ``service:*`` (least privilege: every action named)."""
+    out = []
+    for pid, stmt in _statements(t):
+        actions = stmt.get("Action", [])
+        for action in [actions] if isinstance(actions, str) else actions:
+            if stmt.get("Effect") == "Allow" and (action == "*" or action.endswith(":*")):
+                out.append(f"{pid}/{stmt.get('Sid')}: allows {action}")
+    return out
+
+
+def admin_container_off(t: Template) -> list[str]:
+    """Every launch template boots with the admin container off and the control container on (break-glass goes
+    through an SSM document, never user data)."""
+    out = []
+    for lid, lt in resources(t, "AWS::EC2::LaunchTemplate").items():
+        text = _user_data_text(lt)
+        if "[settings.host-containers.admin]\nenabled = false" not in text:
+            out.append(f"{lid}: admin container not disabled in user data")
+        if "[settings.host-containers.control]\nenabled = true" not in text:
+            out.append(f"{lid}: control container not enabled in user data")
+    return out

@@ -24,6 +24,9 @@ RULES: dict[str, Callable[[inv.Template], list[str]]] = {
     "public-endpoints": inv.public_endpoints,
     "control-plane-logs": inv.control_plane_logs,
     "ecs-managed-draining": inv.ecs_managed_draining,
+    "log-groups-encrypted": inv.log_groups_encrypted,
+    "no-wildcard-actions": inv.no_wildcard_actions,
+    "admin-container-off": inv.admin_container_off,
 }
 
 
@@ -50,6 +53,7 @@ def test_every_stack_using_example_pins_refuses_to_deploy(
     for name, t in templates.items():
         assert inv.example_pins_refused(t, _example_images(lock, regions[name])) == [], name
         assert "ExamplePinsRefused" in t.get("Rules", {}), name  # every stack here runs an example pin
+        assert "PlaceholderImageRefused" in t.get("Rules", {}), name  # and ships logs with the placeholder digest
 
 
 # --- planted defects: each rule fails on the defect it exists for -----------------------------------------------
@@ -91,7 +95,7 @@ def _no_version(t: dict[str, Any]) -> None:
 
 def _policy_by_roles(t: dict[str, Any]) -> None:
     role_id, role = next((k, v) for k, v in t["Resources"].items() if "NodeRole" in k and v["Type"] == "AWS::IAM::Role")
-    (policy,) = role["Properties"].pop("ManagedPolicyArns")
+    policy = role["Properties"]["ManagedPolicyArns"].pop(0)  # the node policy: attached by its Roles instead
     t["Resources"][policy["Ref"]]["Properties"]["Roles"] = [{"Ref": role_id}]
 
 
@@ -121,6 +125,26 @@ def _no_managed_draining(t: dict[str, Any]) -> None:
     _first(t, "AWS::ECS::CapacityProvider")["Properties"]["AutoScalingGroupProvider"].pop("ManagedDraining")
 
 
+def _unencrypted_log_group(t: dict[str, Any]) -> None:
+    _first(t, "AWS::Logs::LogGroup")["Properties"].pop("KmsKeyId")
+
+
+def _wildcard_action(t: dict[str, Any]) -> None:
+    _first(t, "AWS::IAM::ManagedPolicy")["Properties"]["PolicyDocument"]["Statement"][0]["Action"] = "ssm:*"
+
+
+def _admin_on(t: dict[str, Any]) -> None:
+    lt = _first(
+        t,
+        "AWS::EC2::LaunchTemplate",
+        lambda v: isinstance(v["Properties"]["LaunchTemplateData"]["UserData"]["Fn::Base64"], str),
+    )
+    ud = lt["Properties"]["LaunchTemplateData"]["UserData"]
+    ud["Fn::Base64"] = ud["Fn::Base64"].replace(
+        "[settings.host-containers.admin]\nenabled = false", "[settings.host-containers.admin]\nenabled = true"
+    )
+
+
 PLANTED: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "key-policy-principals-exist": ("BrProduction", _slr_principal),
     "nodegroups-after-cni": ("BrPilot", _no_cni_dependency),
@@ -132,6 +156,9 @@ PLANTED: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "public-endpoints": ("BrPilot", _open_endpoint),
     "control-plane-logs": ("BrProduction", _eks_makes_the_log_group),
     "ecs-managed-draining": ("BrPilotEcs", _no_managed_draining),
+    "log-groups-encrypted": ("BrPilotEcs", _unencrypted_log_group),
+    "no-wildcard-actions": ("BrPilot", _wildcard_action),
+    "admin-container-off": ("BrProduction", _admin_on),
 }
 
 
@@ -152,14 +179,18 @@ def test_example_pin_rule_fails_when_the_rule_is_stripped(
 
 
 def test_real_pins_carry_no_refusal(tmp_path: Any) -> None:
-    """With the example flag cleared (what `brctl pins refresh` writes), no stack carries the rule."""
+    """With the example flag cleared (what `brctl pins refresh` writes) and a reviewed Fluent Bit digest, no stack
+    carries a refusal rule or its parameter."""
     from stacks.app import build_app, cdk_json_context
 
     lock = load_lockfile({}, ROOT)
     real = Lockfile([__import__("dataclasses").replace(p, example=False) for p in lock.pins()])
     path = tmp_path / "real.lock.json"
     real.save(path)
-    assembly = build_app({**cdk_json_context(), "br:lockfile": str(path)}, outdir=str(tmp_path / "out")).synth()
+    digest = "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.0@sha256:" + "ab" * 32
+    context = {**cdk_json_context(), "br:lockfile": str(path), "br:logging:fluent-bit-image": digest}
+    assembly = build_app(context, outdir=str(tmp_path / "out")).synth()
     for stack in assembly.stacks:
         assert "ExamplePinsRefused" not in stack.template.get("Rules", {}), stack.stack_name
-        assert "ExamplePins" not in stack.template.get("Parameters", {}), stack.stack_name
+        assert "PlaceholderImageRefused" not in stack.template.get("Rules", {}), stack.stack_name
+        assert "ExampleValues" not in stack.template.get("Parameters", {}), stack.stack_name

@@ -34,12 +34,10 @@ def test_every_log_group_has_kms_and_retention(pilot: tuple[dict[str, Any], Any,
 
 def test_group_names_are_the_stage_api(pilot: tuple[dict[str, Any], Any, Any]) -> None:
     names = log_group_names(pilot[0])
-    assert {
-        "/constructs-br/pilot/eks/host",
-        "/constructs-br/pilot/eks/containers",
-        "/constructs-br/pilot/sessions",
-    } <= names
-    assert pilot[1].groups.names.sessions == "/constructs-br/pilot/sessions"
+    assert {"/constructs-br/pilot/eks/host", "/constructs-br/pilot/eks/containers"} <= names
+    # Session logs belong to the stage's Session Manager document (constructs_br.access), not to node logging.
+    assert "/constructs-br/pilot/sessions" not in names
+    assert pilot[1].groups.names.sessions is None
 
 
 def test_journal_input_and_container_logs_with_metadata(pilot: tuple[dict[str, Any], Any, Any]) -> None:

@@ -44,9 +44,12 @@ def test_endpoint_private_outside_pilot(stack: str, public: bool, templates: Map
 def test_vpc_has_encrypted_flow_logs_and_no_public_ip_on_launch(stack: str, templates: Mapping[str, Any]) -> None:
     template = templates[stack]
     assert len(_of_type(template, "AWS::EC2::FlowLog")) == 1
+    (flow_log,) = _of_type(template, "AWS::EC2::FlowLog")
     (log_group,) = [
-        lg for lg in _of_type(template, "AWS::Logs::LogGroup") if "LogGroupName" not in lg["Properties"]
-    ]  # the flow-log group (the other is the EKS control plane's, named by EKS's convention)
+        v
+        for k, v in template["Resources"].items()
+        if v["Type"] == "AWS::Logs::LogGroup" and flow_log["Properties"]["LogGroupName"] == {"Ref": k}
+    ]
     assert "KmsKeyId" in log_group["Properties"]
     assert log_group["Properties"]["RetentionInDays"] == 365
     assert all(s["Properties"]["MapPublicIpOnLaunch"] is False for s in _of_type(template, "AWS::EC2::Subnet"))
