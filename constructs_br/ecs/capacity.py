@@ -99,7 +99,13 @@ class EcsCapacity(Construct):
             self, spec.image, lockfile, image_version=spec.image_version, field=field_prefix
         )
         variant = self.image.variant.name
-        settings_layer = Settings(ecs=EcsSettings(loglevel=spec.loglevel, image_pull_behavior=spec.image_pull_behavior))
+        settings_layer = Settings(
+            ecs=EcsSettings(
+                loglevel=spec.loglevel,
+                image_pull_behavior=spec.image_pull_behavior,
+                logging_drivers=spec.logging_drivers,
+            )
+        )
 
         def render(logical_id: str) -> str:
             return ecs_user_data(

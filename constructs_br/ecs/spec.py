@@ -29,6 +29,19 @@ from constructs_br.settings.model import Settings
 
 ECS_LOG_LEVELS: tuple[str, ...] = ("debug", "info", "warn", "error", "crit")
 IMAGE_PULL_BEHAVIORS: tuple[str, ...] = ("default", "always", "once", "prefer-cached")
+ECS_LOGGING_DRIVERS: tuple[str, ...] = (
+    "json-file",
+    "awslogs",
+    "none",
+    "awsfirelens",
+    "fluentd",
+    "gelf",
+    "journald",
+    "logentries",
+    "splunk",
+    "syslog",
+)
+"""Docker logging drivers the ECS agent can offer (``ECS_AVAILABLE_LOGGING_DRIVERS``)."""
 MAX_WARMUP_SECONDS = 10_000
 
 
@@ -56,6 +69,9 @@ class EcsCapacitySpec:
     on_demand_base_capacity: int = 0
     loglevel: str = "info"
     image_pull_behavior: str = "default"
+    logging_drivers: tuple[str, ...] = ("json-file", "awslogs", "none", "awsfirelens")
+    """The ECS agent's ``settings.ecs.logging-drivers``: Bottlerocket's default plus ``awsfirelens``, so tasks can
+    route logs through a FireLens sidecar (:func:`constructs_br.logs.firelens.add_log_router`)."""
     volumes: VolumeOptions = field(default_factory=VolumeOptions)
     metadata: MetadataOptions = field(default_factory=MetadataOptions)
     signal_timeout_minutes: int = 15
@@ -145,6 +161,10 @@ class EcsCapacitySpec:
                 "0 unless spot_percentage > 0",
                 "with no spot, every instance is on-demand: the option would have no effect",
             )
+        object.__setattr__(self, "logging_drivers", tuple(self.logging_drivers))
+        unknown = sorted(set(self.logging_drivers) - set(ECS_LOGGING_DRIVERS))
+        if unknown or not self.logging_drivers:
+            p.add(f"{prefix}.logging_drivers", unknown or [], "one or more of " + " | ".join(ECS_LOGGING_DRIVERS))
         if self.loglevel not in ECS_LOG_LEVELS:
             p.add(f"{prefix}.loglevel", self.loglevel, " | ".join(ECS_LOG_LEVELS))
         if self.image_pull_behavior not in IMAGE_PULL_BEHAVIORS:
