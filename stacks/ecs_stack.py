@@ -6,7 +6,7 @@ custom resource, so it deploys on its own — node capacity changes far more oft
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, CfnOutput
+from aws_cdk import CfnOutput
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -80,10 +80,5 @@ class EcsStack(StageStack):
             cluster=self.cluster,
             key=self.key.key,
             config=logging_config(stage.name, self.node.get_all_context()),
-        )
-        # The placeholder digest also refuses every deploy (PlaceholderImageRefused); the rule is the guard here.
-        Annotations.of(self.logging.shipper).acknowledge_warning(
-            "constructs-br:fluent-bit-placeholder-digest",
-            "this app's default digest is a placeholder whose deploy-refusal rule stops any deploy until it is set",
         )
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)

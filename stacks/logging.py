@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Annotations, RemovalPolicy, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -33,6 +33,7 @@ from constructs_br.logs.eks import AddonSettings, EksNodeLogging
 from constructs_br.logs.fluentbit import PLACEHOLDER_DIGEST, FluentBitImage, ecs_node_config, eks_node_config
 from constructs_br.logs.groups import NodeLogGroups
 from constructs_br.logs.keys import LogRetention
+from constructs_br.logs.shipping import PLACEHOLDER_DIGEST_WARNING
 from constructs_br.platform import BottlerocketCluster
 
 STAGE_NAMES = ("pilot", "canary", "production")
@@ -145,7 +146,7 @@ def add_eks_logging(
         settings=AddonSettings(image=config.image),
         addon_version=config.addon_version,
     )
-    return StageLogging(groups=groups, shipper=shipper)
+    return _acknowledged(StageLogging(groups=groups, shipper=shipper))
 
 
 def add_ecs_logging(
@@ -171,9 +172,19 @@ def add_ecs_logging(
         fluent_bit=ecs_node_config(region=stack.region, host_log_group=groups.names.host),
         image=config.image,
     )
-    return StageLogging(groups=groups, shipper=shipper)
+    return _acknowledged(StageLogging(groups=groups, shipper=shipper))
 
 
 def _same_stage(stage_name: str, config: LoggingConfig) -> None:
     if stage_name != config.stage_name:
         raise ConfigError("logging.stage_name", stage_name, f"{config.stage_name} (the config's stage)")
+
+
+def _acknowledged(result: StageLogging) -> StageLogging:
+    """This app's default digest is a placeholder: its deploy-refusal rule (PlaceholderImageRefused) is the guard,
+    so the synth warning is acknowledged here, with that reason."""
+    Annotations.of(result.shipper).acknowledge_warning(
+        PLACEHOLDER_DIGEST_WARNING,
+        "this app's default digest is a placeholder whose deploy-refusal rule stops any deploy until it is set",
+    )
+    return result

@@ -8,7 +8,7 @@ live infrastructure (tests/stacks shows every logical ID).
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, CfnOutput, RemovalPolicy
+from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
@@ -112,9 +112,4 @@ class PlatformStack(StageStack):
             cluster=self.cluster,
             key=self.key.key,
             config=logging_config(stage.name, self.node.get_all_context()),
-        )
-        # The placeholder digest also refuses every deploy (PlaceholderImageRefused); the rule is the guard here.
-        Annotations.of(self.logging.shipper).acknowledge_warning(
-            "constructs-br:fluent-bit-placeholder-digest",
-            "this app's default digest is a placeholder whose deploy-refusal rule stops any deploy until it is set",
         )

@@ -6,9 +6,9 @@ starts jsii.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from constructs_br._lazy import lazy_exports
 from constructs_br.ecs.spec import CapacityPair, EcsCapacitySpec
 from constructs_br.instance_types import has_nvidia_gpu, instance_arch
 
@@ -38,7 +38,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)

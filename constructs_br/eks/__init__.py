@@ -6,9 +6,9 @@ spec never starts jsii.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from constructs_br._lazy import lazy_exports
 from constructs_br.eks.spec import NodeGroupSpec, Taint, TaintEffect, cluster_dns_ip
 
 if TYPE_CHECKING:
@@ -44,7 +44,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)

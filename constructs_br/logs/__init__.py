@@ -12,9 +12,9 @@ and a parser. The constructs load lazily, so importing the renderer never starts
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from constructs_br._lazy import lazy_exports
 from constructs_br.logs.fluentbit import FluentBitConfig, FluentBitImage, ecs_node_config, eks_node_config
 
 if TYPE_CHECKING:
@@ -57,7 +57,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)

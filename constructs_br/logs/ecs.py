@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 
-from aws_cdk import Annotations
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -24,14 +23,12 @@ from constructs_br.compliance.nag import acknowledge
 from constructs_br.errors import Problems
 from constructs_br.logs.fluentbit import (
     JOURNAL_PATH,
-    PLACEHOLDER_IMAGE_RULE,
     STATE_DIR,
     FluentBitConfig,
     FluentBitImage,
 )
 from constructs_br.logs.groups import NodeLogGroups
-from constructs_br.logs.shipping import log_shipping_policy
-from constructs_br.nodes.image import refuse_deploy
+from constructs_br.logs.shipping import guard_placeholder_image, log_shipping_policy
 
 CONFIG_DIR = "/fluent-bit/etc/constructs-br"
 HOST_STATE_DIR = "/var/lib/fluent-bit/state"
@@ -134,17 +131,7 @@ class EcsNodeLogging(Construct):
         )
         # The task role's policy must exist before a task starts shipping.
         self.service.node.add_dependency(self.policy)
-        if image.is_placeholder:
-            Annotations.of(self).add_warning_v2(
-                "constructs-br:fluent-bit-placeholder-digest",
-                "The Fluent Bit image digest is the placeholder: set a reviewed digest before deploying.",
-            )
-            refuse_deploy(
-                self,
-                PLACEHOLDER_IMAGE_RULE,
-                "This stack ships logs with a placeholder Fluent Bit image digest: set a reviewed digest "
-                "(context br:logging:fluent-bit-image) and synthesize again.",
-            )
+        guard_placeholder_image(self, image)
         execution_role = self.task_definition.execution_role
         if execution_role is not None:
             acknowledge(

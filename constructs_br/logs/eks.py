@@ -29,11 +29,10 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from constructs_br.errors import Problems
-from constructs_br.logs.fluentbit import PLACEHOLDER_IMAGE_RULE, FluentBitConfig, FluentBitImage, render_sections
+from constructs_br.logs.fluentbit import FluentBitConfig, FluentBitImage, render_sections
 from constructs_br.logs.groups import NodeLogGroups
 from constructs_br.logs.keys import _retention
-from constructs_br.logs.shipping import log_shipping_policy
-from constructs_br.nodes.image import refuse_deploy
+from constructs_br.logs.shipping import guard_placeholder_image, log_shipping_policy
 
 ADDON_NAME = "amazon-cloudwatch-observability"
 NAMESPACE = "amazon-cloudwatch"
@@ -212,17 +211,7 @@ class EksNodeLogging(Construct):
         if core_dns is not None:
             # CoreDNS waits for the cluster's node groups; the add-on's operator needs a node too.
             self.addon.node.add_dependency(core_dns)
-        if settings.image is not None and settings.image.is_placeholder:
-            Annotations.of(self).add_warning_v2(
-                "constructs-br:fluent-bit-placeholder-digest",
-                "The Fluent Bit image digest is the placeholder: set a reviewed digest before deploying.",
-            )
-            refuse_deploy(
-                self,
-                PLACEHOLDER_IMAGE_RULE,
-                "This stack ships logs with a placeholder Fluent Bit image digest: set a reviewed digest "
-                "(context br:logging:fluent-bit-image) and synthesize again.",
-            )
+        guard_placeholder_image(self, settings.image)
         if addon_version is None:
             Annotations.of(self).add_info(f"{ADDON_NAME}: no addon_version, EKS installs its default version")
 

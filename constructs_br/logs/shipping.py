@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import Annotations, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_br.compliance.nag import acknowledge
 from constructs_br.errors import ConfigError
+from constructs_br.logs.fluentbit import PLACEHOLDER_IMAGE_RULE, FluentBitImage
 from constructs_br.logs.groups import log_group_arn, log_stream_arn
+from constructs_br.nodes.image import refuse_deploy
 
 SHIPPING_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
 """Exactly what Fluent Bit's ``cloudwatch_logs`` output calls with ``auto_create_group false``."""
@@ -70,3 +72,24 @@ def nag_text(value: Any) -> str:
         if fn == "Fn::GetAtt":
             return f"<{'.'.join(arg) if isinstance(arg, list) else arg}>"
     raise ValueError(f"cannot name {value!r} in a cdk-nag finding")
+
+
+PLACEHOLDER_DIGEST_WARNING = "constructs-br:fluent-bit-placeholder-digest"
+"""Warning ID when a log shipper runs the placeholder Fluent Bit image digest."""
+
+
+def guard_placeholder_image(scope: Construct, image: FluentBitImage | None) -> None:
+    """A placeholder Fluent Bit digest synthesizes, warns, and makes the stack refuse every deploy
+    (:data:`~constructs_br.logs.fluentbit.PLACEHOLDER_IMAGE_RULE`), like example image pins."""
+    if image is None or not image.is_placeholder:
+        return
+    Annotations.of(scope).add_warning_v2(
+        PLACEHOLDER_DIGEST_WARNING,
+        "The Fluent Bit image digest is the placeholder: set a reviewed digest before deploying.",
+    )
+    refuse_deploy(
+        scope,
+        PLACEHOLDER_IMAGE_RULE,
+        "This stack ships logs with a placeholder Fluent Bit image digest: set a reviewed digest "
+        "(context br:logging:fluent-bit-image) and synthesize again.",
+    )

@@ -3,9 +3,9 @@ and the secure launch template. Construct-layer names load lazily, so ``nodes.op
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from constructs_br._lazy import lazy_exports
 from constructs_br.nodes.options import MetadataOptions, VolumeOptions
 
 if TYPE_CHECKING:
@@ -29,7 +29,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
