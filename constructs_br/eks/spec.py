@@ -19,7 +19,6 @@ nodegroup.kubernetes_version: got '1.34'; allowed: 1.30..1.33 (the cluster runs 
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -30,14 +29,12 @@ from constructs_br.images.catalogue import KUBERNETES_MINORS, Arch, Variant, get
 from constructs_br.images.ssm import validate_image_version_full
 from constructs_br.instance_types import has_nvidia_gpu, instance_arch
 from constructs_br.nodes.options import size_problems, spot_warnings
+from constructs_br.settings.labels import label_key_problems, label_value_problems
 from constructs_br.settings.model import Settings
 
 CapacityType = Literal["ON_DEMAND", "SPOT"]
 ImagePath = Literal["eks-managed", "custom-ami"]
 
-_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-RESERVED_LABEL_PREFIXES = ("eks.amazonaws.com/", "kubernetes.io/", "k8s.io/")
 KUBELET_SKEW = 3
 """Kubelets may be up to three minors older than the API server (Kubernetes version skew policy), never newer."""
 
@@ -57,30 +54,6 @@ class Taint:
     key: str
     effect: TaintEffect | str
     value: str = ""
-
-
-def label_key_problems(key: str, field_name: str, *, what: str = "label key") -> list[Problem]:
-    """Kubernetes qualified-name grammar: ``[prefix/]name``; prefix a DNS subdomain <= 253, name <= 63."""
-    allowed = f"a Kubernetes {what}: [dns-subdomain/]name, name <= 63 chars of [A-Za-z0-9-_.], alphanumeric ends"
-    prefix, _, name = key.rpartition("/")
-    if not _LABEL_NAME.match(name) or (prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix))):
-        return [Problem(field_name, key, allowed)]
-    if any(key.startswith(p) or f".{p}" in key for p in RESERVED_LABEL_PREFIXES):
-        return [
-            Problem(
-                field_name,
-                key,
-                f"no reserved prefix ({', '.join(RESERVED_LABEL_PREFIXES)})",
-                "EKS and the kubelet own these; the NodeRestriction admission plugin rejects them",
-            )
-        ]
-    return []
-
-
-def label_value_problems(value: str, field_name: str) -> list[Problem]:
-    if value == "" or _LABEL_NAME.match(value):
-        return []
-    return [Problem(field_name, value, "empty, or <= 63 chars of [A-Za-z0-9-_.] with alphanumeric ends")]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

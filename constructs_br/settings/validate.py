@@ -26,8 +26,12 @@ from typing import Any
 from constructs_br.errors import ConfigError, Problem, Problems
 from constructs_br.settings._schema import NEWER_TOP_LEVEL_KEYS, PATTERNS, SCHEMA, TOP_LEVEL_KEYS
 from constructs_br.settings.codec import as_document, parse_document
+from constructs_br.settings.labels import label_key_problems
 from constructs_br.settings.model import Settings
 from constructs_br.settings.variants import Variant, matches, parse_variant
+
+_LABEL_KEYED = {"settings.kubernetes.node-labels": "label key", "settings.kubernetes.node-taints": "taint key"}
+"""Maps whose keys are Kubernetes label keys (checked with the one label grammar)."""
 
 TOKEN_MARKER = "${Token["
 REJECTED = "Bottlerocket rejects the whole user data"
@@ -332,6 +336,12 @@ class _Walker:
             if key_pattern is not None and not _rx(key_pattern).match(key):
                 self.add(kp, key, f"a key matching {key_pattern}", f"invalid key; {REJECTED}")
                 continue
+            if spath in _LABEL_KEYED:
+                # Kubernetes' own grammar (the one EKS node-group labels use): Bottlerocket's pattern is looser.
+                found = label_key_problems(key, format_path(kp), what=_LABEL_KEYED[spath], reserved=False)
+                if found:
+                    self.problems.extend(found)
+                    continue
             if item_is_scalar:
                 self.value(sub, kp, item_spec, item_path)
             else:

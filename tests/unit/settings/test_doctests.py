@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["", ".model", ".codec", ".validate", ".merge", ".presets", ".variants", ".builders", "._schema"]
+MODULES = ["", ".model", ".codec", ".validate", ".merge", ".presets", ".variants", ".builders", "._schema", ".labels"]
 
 
 @pytest.mark.parametrize("suffix", MODULES)
