@@ -59,5 +59,10 @@ COMMANDS: tuple[Command, ...] = (
         module="constructs_br.cli.inventory",
         help="what the fleet runs and whether it can move to Bottlerocket",
     ),
+    Command(
+        name="report",
+        module="constructs_br.cli.report",
+        help="control report of a stage (CIS, NIST 800-53, ISO 27001) from the synthesized assembly",
+    ),
 )
 """Every command group, in ``brctl --help`` order."""
