@@ -16,6 +16,7 @@ from constructs_br.eks import BlueGreenNodeGroupPair
 from constructs_br.images.lockfile import Lockfile
 from constructs_br.platform import BottlerocketCluster, BottlerocketVpc, FleetKey, LogRetention, encrypted_log_group
 from stacks.access import access_config, add_access
+from stacks.compliance import add_compliance
 from stacks.config import StageConfig
 from stacks.logging import add_eks_logging, logging_config
 from stacks.stage_stack import StageStack
@@ -105,6 +106,11 @@ class PlatformStack(StageStack):
         for pair in self.node_groups.values():
             # Attached through the role, like the node policy: nodes start only once they can log sessions.
             pair.node_role.add_managed_policy(self.access.node_session_policy.policy)
+        # AWS Config rules for the stage's tagged fleet: approved AMIs from the lockfile, IMDSv2, encryption, EKS and
+        # ECS checks (docs/compliance.md). The account's existing configuration recorder evaluates them.
+        self.config_rules = add_compliance(
+            self, stage_name=stage.name, lockfile=lockfile, region=stage.region, production=production
+        )
         # Host (journal) and container logs through Fluent Bit in the CloudWatch observability add-on (docs/logging.md).
         self.logging = add_eks_logging(
             self,

@@ -239,8 +239,12 @@ def test_runbook_blue_green_from_context_leaves_blue_byte_identical(
     # Blue: same logical IDs, byte-identical properties (launch template user data and ImageId included).
     assert _image_id(after, "Blue") == old_ami
     assert _slot(before, "Blue") == _slot(after, "Blue")
-    # Nothing else moves: every other stack is unchanged.
-    assert {name for name, t in new.items() if t != templates[name]} == {"BrPilotEcs"}
+    # Nothing else moves: every other stack is unchanged, except the platform stack's approved-AMI Config rules,
+    # which follow the refreshed lockfile (the new pin is approved; the old one stays approved as previous).
+    assert {name for name, t in new.items() if t != templates[name]} == {"BrPilotEcs", "BrPilot"}
+    old_res, new_res = templates["BrPilot"]["Resources"], new["BrPilot"]["Resources"]
+    moved = {k for k in set(old_res) | set(new_res) if old_res.get(k) != new_res.get(k)}
+    assert moved and all(new_res[k]["Type"] == "AWS::Config::ConfigRule" for k in moved), moved
 
 
 def _pilot_ecs(context: Mapping[str, Any], outdir: Path) -> Stack:
