@@ -244,7 +244,8 @@ def test_runbook_blue_green_from_context_leaves_blue_byte_identical(
     assert {name for name, t in new.items() if t != templates[name]} == {"BrPilotEcs", "BrPilot"}
     old_res, new_res = templates["BrPilot"]["Resources"], new["BrPilot"]["Resources"]
     moved = {k for k in set(old_res) | set(new_res) if old_res.get(k) != new_res.get(k)}
-    assert moved and all(new_res[k]["Type"] == "AWS::Config::ConfigRule" for k in moved), moved
+    assert moved
+    assert all(new_res[k]["Type"] == "AWS::Config::ConfigRule" for k in moved), moved
 
 
 def _pilot_ecs(context: Mapping[str, Any], outdir: Path) -> Stack:
