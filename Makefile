@@ -64,6 +64,10 @@ test: lint typecheck
 	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 		$(BIN)/pytest -m deploy tests/deploy
 
+# Synth cost, per-unit figures, scale and CLI latency, side by side in one run -> benchmarks/RESULTS.md + chart.
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
 # API reference from the docstrings (build/api/index.html; build/ is gitignored): every package and public module
 # (not _private ones), named explicitly because packages' __all__ hides submodules and lazily loaded names from pdoc.
 DOC_MODULES = $(shell find constructs_br -name '*.py' ! -name '_*' | sed 's/\.py$$//' | tr / . | sort) \

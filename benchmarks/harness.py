@@ -1,0 +1,200 @@
+"""The bench's pure parts: samples, medians, paired (alternating) rounds, per-resource cost, the RESULTS.md text.
+
+Nothing here starts a process or imports aws_cdk: ``benchmarks/run.py`` runs the children and feeds this module,
+and ``tests/unit/test_bench_harness.py`` feeds it fake timings.
+
+>>> median([3.0, 1.0, 2.0])
+2.0
+>>> ms_per_resource(app_s=10.0, floor_s=4.0, resources=200)
+30.0
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+LIMITS = {"resources": 500, "bytes": 1_000_000, "outputs": 200, "parameters": 200}
+"""CloudFormation's per-template quotas the report compares the largest template with."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One child process: wall time (start-up included), peak RSS of its largest process (KiB), what it built."""
+
+    wall_s: float
+    peak_kib: int = 0
+    stacks: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def resources(self) -> int:
+        return sum(s["resources"] for s in self.stacks.values())
+
+    def total(self, key: str) -> int:
+        return sum(s[key] for s in self.stacks.values())
+
+    def largest(self, key: str) -> tuple[str, int]:
+        """The stack with the most ``key`` and its value (``("-", 0)`` for no stacks)."""
+        if not self.stacks:
+            return ("-", 0)
+        name = max(self.stacks, key=lambda n: self.stacks[n][key])
+        return (name, self.stacks[name][key])
+
+
+def median(values: Sequence[float]) -> float:
+    if not values:
+        raise ValueError("median of no values")
+    return float(statistics.median(values))
+
+
+def ms_per_resource(*, app_s: float, floor_s: float, resources: int) -> float:
+    """(app - floor) / resources, in milliseconds."""
+    if resources <= 0:
+        raise ValueError(f"resources must be > 0, got {resources}")
+    return (app_s - floor_s) * 1000.0 / resources
+
+
+def paired_rounds(
+    variants: Mapping[str, Callable[[], Sample]], *, rounds: int, warmup: int = 1
+) -> dict[str, list[Sample]]:
+    """Run every variant once per round, alternating: round ``r`` starts at variant ``r mod n`` (so no variant is
+    always first or last while the machine's load drifts). ``warmup`` rounds run first and are discarded."""
+    names = list(variants)
+    out: dict[str, list[Sample]] = {name: [] for name in names}
+    for r in range(warmup + rounds):
+        k = r % len(names) if names else 0
+        for name in names[k:] + names[:k]:
+            sample = variants[name]()
+            if r >= warmup:
+                out[name].append(sample)
+    return out
+
+
+def median_wall(samples: Sequence[Sample]) -> float:
+    return median([s.wall_s for s in samples])
+
+
+def median_peak_mib(samples: Sequence[Sample]) -> float:
+    return median([s.peak_kib for s in samples]) / 1024.0
+
+
+def spread(samples: Sequence[Sample]) -> str:
+    """``min-max`` of the wall times, for the reader to judge the noise."""
+    walls = [s.wall_s for s in samples]
+    return f"{min(walls):.2f}-{max(walls):.2f}"
+
+
+def per_unit(small: Sample, large: Sample, units: int) -> dict[str, float]:
+    """What ``units`` more of something added between two synthesized apps, per unit."""
+    keys = ("resources", "bytes", "lambda_backed")
+    return {k: (large.total(k) - small.total(k)) / units for k in keys}
+
+
+def limit_row(sample: Sample) -> dict[str, tuple[str, int, float]]:
+    """Per quota: the largest template's stack, its value, and the share of the limit (%)."""
+    out = {}
+    for key, limit in LIMITS.items():
+        name, value = sample.largest(key)
+        out[key] = (name, value, 100.0 * value / limit)
+    return out
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def render_report(r: Mapping[str, Any]) -> str:
+    """RESULTS.md from the measured results (see ``run.py`` for the shape of ``r``)."""
+    cost: dict[str, list[Sample]] = r["synth_cost"]
+    floor = median_wall(cost["floor"])
+    lines: list[str] = ["# Benchmarks", ""]
+    lines += [
+        f"Written by `make bench` (`benchmarks/run.py`) on {r['date']}. Do not edit by hand: re-run the bench.",
+        "",
+        "## Machine and method",
+        "",
+    ]
+    lines += [f"- {k}: {v}" for k, v in r["machine"].items()]
+    lines += [""] + [f"- {line}" for line in r["method"]] + [""]
+    lines += ["## 1. Synth cost", ""]
+    rows = []
+    for name, label in r["synth_labels"].items():
+        s = cost[name]
+        rows.append([label, len(s), f"{median_wall(s):.2f}", spread(s), s[0].resources, f"{median_peak_mib(s):.0f}"])
+    lines += [*_table(["app", "n", "median s", "min-max s", "resources", "peak MiB"], rows), ""]
+    mpr = {}
+    for name in r["per_resource"]:
+        s = cost[name]
+        mpr[name] = ms_per_resource(app_s=median_wall(s), floor_s=floor, resources=s[0].resources)
+    lines += ["```"]
+    for name, label in r["per_resource"].items():
+        lines.append(f"{label}: ms per resource: {mpr[name]:.1f}")
+    for a, b in r["ratios"]:
+        lines.append(f"ratio {a} / {b}: {mpr[a] / mpr[b]:.2f}")
+    lines += ["```", ""]
+    lines += ["## 2. Per unit (from the synthesized templates)", ""]
+    rows = [
+        [u, f"{v['resources']:.1f}", f"{v['bytes']:.0f}", f"{v['lambda_backed']:.1f}"] for u, v in r["units"].items()
+    ]
+    lines += [*_table(["unit", "resources", "template bytes", "Lambda-backed"], rows), ""]
+    lines += r.get("unit_notes", [])
+    lines += ["", "## 3. Scale", ""]
+    rows = []
+    for p in r["scale"]:
+        s = p["samples"]
+        if s[0].error:
+            rows.append(
+                [
+                    p["app"],
+                    p["node_groups"],
+                    p["regions"],
+                    len(s),
+                    f"{median_wall(s):.2f}",
+                    "-",
+                    "-",
+                    "-",
+                    "synth failed: " + s[0].error[:160],
+                ]
+            )
+            continue
+        lim = limit_row(s[0])
+        rows.append(
+            [
+                p["app"],
+                p["node_groups"],
+                p["regions"],
+                len(s),
+                f"{median_wall(s):.2f}",
+                f"{median_peak_mib(s):.0f}",
+                len(s[0].stacks),
+                s[0].resources,
+                "; ".join(f"{k} {v[1]} ({v[2]:.0f} %)" for k, v in lim.items()),
+            ]
+        )
+    lines += _table(
+        [
+            "app",
+            "node-group pairs / region",
+            "regions",
+            "n",
+            "median s",
+            "peak MiB",
+            "stacks",
+            "resources",
+            "largest template vs limit",
+        ],
+        rows,
+    )
+    lines += ["", *r.get("scale_notes", []), ""]
+    if r.get("chart"):
+        lines += [f"![synth time vs node groups]({r['chart']})", ""]
+    lines += ["## 4. CLI latency", ""]
+    rows = [[f"`{c}`", len(s), f"{median_wall(s):.2f}", spread(s)] for c, s in r["cli"].items()]
+    lines += [*_table(["command", "n", "median s", "min-max s"], rows), ""]
+    lines += ["## Not measured here", "", *r.get("not_measured", []), ""]
+    return "\n".join(lines)
