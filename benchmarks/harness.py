@@ -196,5 +196,7 @@ def render_report(r: Mapping[str, Any]) -> str:
     lines += ["## 4. CLI latency", ""]
     rows = [[f"`{c}`", len(s), f"{median_wall(s):.2f}", spread(s)] for c, s in r["cli"].items()]
     lines += [*_table(["command", "n", "median s", "min-max s"], rows), ""]
+    if r.get("targets"):
+        lines += ["## Issue 16 targets (on the compass, not in tests)", "", *r["targets"], ""]
     lines += ["## Not measured here", "", *r.get("not_measured", []), ""]
     return "\n".join(lines)

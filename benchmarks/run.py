@@ -130,6 +130,7 @@ def chart(scale: list[dict], path: Path) -> str | None:
         if pts:
             ax.plot([x for x, _ in pts], [y for _, y in pts], style, label=app)
     ax.set_xscale("log")
+    ax.set_xticks([1, 10, 100], ["1", "10", "100"])
     ax.set_xlabel("node-group pairs (constructs_br) / node groups (plain), 1 region")
     ax.set_ylabel("synth wall time, s (median, fresh process)")
     ax.set_title("Synth time vs node groups (paired runs, noisy 2-core machine)")

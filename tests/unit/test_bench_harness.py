@@ -104,6 +104,7 @@ def fake_results() -> dict:
         ],
         "chart": "chart.png",
         "cli": {"brctl --help": [Sample(0.1), Sample(0.2), Sample(0.3)]},
+        "targets": ["- 100 node groups x 10 regions <= 60 s: 40.5 s -> met"],
         "not_measured": ["- warm make test"],
     }
 
@@ -119,4 +120,6 @@ def test_render_report_has_every_figure() -> None:
     assert "resources 53 (11 %)" in text
     assert "![synth time vs node groups](chart.png)" in text
     assert "| `brctl --help` | 3 | 0.20 | 0.10-0.30 |" in text
+    assert "## Issue 16 targets" in text
+    assert "- 100 node groups x 10 regions <= 60 s: 40.5 s -> met" in text
     assert "- warm make test" in text
