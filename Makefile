@@ -66,6 +66,7 @@ test: lint typecheck
 
 # Synth cost, per-unit figures, scale and CLI latency, side by side in one run -> benchmarks/RESULTS.md + chart.
 bench: setup
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
 
 # API reference from the docstrings (build/api/index.html; build/ is gitignored): every package and public module

@@ -1,4 +1,4 @@
-"""Print ``name==version`` for every installed distribution ``constructs_br[dev,cli]`` needs, transitively.
+"""Print ``name==version`` for every installed distribution ``constructs_br[dev,cli,bench]`` needs, transitively.
 
 ``make constraints`` writes the output (after the header of the current file) to ``constraints.txt``. Only the
 dependency closure is written, so unrelated packages in the venv never leak into the constraints.
@@ -13,7 +13,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = "constructs_br"
-EXTRAS = frozenset({"dev", "cli"})
+EXTRAS = frozenset({"dev", "cli", "bench"})
 
 
 def closure(name: str, extras: frozenset[str]) -> dict[str, str]:

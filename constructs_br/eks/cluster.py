@@ -31,7 +31,7 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Annotations, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
@@ -223,8 +223,18 @@ class BottlerocketCluster(eks.Cluster):
         pods need a node to run on)."""
         for dep in self.node_dependencies():
             node_group.node.add_dependency(dep)
-        if self.core_dns is not None:
+        if self.core_dns is None:
+            return
+        if Stack.of(node_group) is Stack.of(self.core_dns):
             self.core_dns.node.add_dependency(node_group)
+        else:
+            # Node groups in another stack (that stack depends on this one): CoreDNS cannot wait for them without a
+            # cycle. Its pods stay Pending until the first node joins; the add-on reports DEGRADED until then.
+            Annotations.of(node_group).add_warning_v2(
+                "constructs-br:coredns-before-nodes",
+                "node group in another stack than its cluster: the coredns add-on is created before any node can "
+                "run it (deploy the node-group stack right after the cluster stack)",
+            )
 
 
 def _addon(cluster: eks.Cluster, construct_id: str, name: str) -> eks.CfnAddon:

@@ -196,3 +196,21 @@ def test_without_core_addons_nodes_have_nothing_to_wait_for() -> None:
     }
     assert _depends_on(ng) <= agent  # at most the agent, if CDK created one
     assert group.kubernetes_version == "1.33"
+
+
+def test_node_groups_in_another_stack_do_not_make_a_dependency_cycle() -> None:
+    """A node-group stack separate from the cluster stack synthesizes (CoreDNS cannot wait for it: a warning)."""
+    from aws_cdk.assertions import Annotations, Match
+
+    cluster = _new_cluster()
+    app = cluster.node.root
+    nodes = PinnedAzStack(app, "Nodes", availability_zones=AZS, env=ENV)  # type: ignore[arg-type]
+    BlueGreenNodeGroupPair(
+        nodes,
+        "General",
+        cluster=cluster,
+        lockfile=lockfile(),
+        pair=PairSpec(name="general", base=SPEC),
+    )
+    app.synth()  # type: ignore[attr-defined]
+    Annotations.from_stack(nodes).has_warning("*", Match.string_like_regexp("coredns add-on is created before"))
