@@ -31,9 +31,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_br import tags
-from constructs_br.compliance import controls
+from constructs_br.compliance import controls, guard
 from constructs_br.compliance.nag import acknowledge
-from constructs_br.errors import Problems
+from constructs_br.errors import ConfigError, Problems
 
 RecorderMode = Literal["existing", "create"]
 
@@ -47,6 +47,9 @@ class FleetConfigRules(Construct):
     ``require_private_endpoint``: add ``EKS_ENDPOINT_NO_PUBLIC_ACCESS`` (default ``False``).
     ``recorder``: ``"existing"`` (default) or ``"create"``; ``encryption_key``: KMS key of the created delivery
     bucket (required with ``"create"``).
+    ``operator_roles``: when given, also the Guard custom policy rules (:class:`FleetGuardRules`, construct id
+    ``Guard``, in :attr:`guard`): SSM access only for these role names, launch templates with IMDSv2 and an approved
+    AMI.
     """
 
     def __init__(
@@ -60,6 +63,7 @@ class FleetConfigRules(Construct):
         require_private_endpoint: bool = False,
         recorder: RecorderMode = "existing",
         encryption_key: kms.IKey | None = None,
+        operator_roles: Sequence[str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         p = Problems()
@@ -110,6 +114,12 @@ class FleetConfigRules(Construct):
                 description=spec.description,
                 input_parameters=params or None,
                 rule_scope=scope_ if spec.tag_scoped else None,
+            )
+
+        self.guard: FleetGuardRules | None = None
+        if operator_roles is not None:
+            self.guard = FleetGuardRules(
+                self, "Guard", stage=stage, operator_roles=operator_roles, approved_ami_ids=approved_ami_ids
             )
 
         self.recorder: config.CfnConfigurationRecorder | None = None
@@ -193,7 +203,7 @@ class FleetConfigRules(Construct):
             self, "DeliveryChannel", s3_bucket_name=bucket.bucket_name, s3_kms_key_arn=key.key_arn
         )
         channel.node.add_dependency(bucket)
-        for rule in self.rules.values():
+        for rule in [*self.rules.values(), *(self.guard.rules.values() if self.guard else ())]:
             rule.node.add_dependency(recorder, channel)
         self.recorder = recorder
         self.delivery_bucket = bucket
@@ -206,3 +216,51 @@ def _is_minor(value: str) -> bool:
 
 def _pascal(key: str) -> str:
     return "".join(part.capitalize() for part in key.split("-"))
+
+
+class FleetGuardRules(Construct):
+    """The fleet's two AWS Config custom policy (Guard ``guard-2.x.x``) rules of one stage
+    (:mod:`constructs_br.compliance.guard`):
+
+    * ``SsmAccess`` (rule ``constructs-br-<stage>-ssm-access``): IAM roles, users, groups and customer managed
+      policies that grant ``ssm:StartSession`` / ``ssm:SendCommand`` outside ``operator_roles`` (change-triggered on
+      the IAM resource types; IAM is global, so it sees only what a recorder with global types records);
+    * ``LaunchTemplates`` (rule ``constructs-br-<stage>-launch-templates``): launch templates tagged
+      ``constructs-br:stage = <stage>`` require IMDSv2 and use one of ``approved_ami_ids``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        operator_roles: Sequence[str],
+        approved_ami_ids: Sequence[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not stage:
+            raise ConfigError("stage", stage, "a non-empty stage name")
+        self.ssm_policy_text = guard.ssm_access_policy(operator_roles=operator_roles)
+        self.launch_template_policy_text = guard.launch_template_policy(approved_ami_ids=approved_ami_ids)
+        self.ssm_access = config.CustomPolicy(
+            self,
+            "SsmAccess",
+            policy_text=self.ssm_policy_text,
+            config_rule_name=controls.config_rule_name(stage, "ssm-access"),
+            description="ssm:StartSession / ssm:SendCommand granted only to the operator roles "
+            f"({', '.join(sorted(set(operator_roles)))}); text match on policy documents, see docs/compliance.md",
+            rule_scope=config.RuleScope.from_resources([config.ResourceType.of(t) for t in guard.IAM_RESOURCE_TYPES]),
+        )
+        self.launch_templates = config.CustomPolicy(
+            self,
+            "LaunchTemplates",
+            policy_text=self.launch_template_policy_text,
+            config_rule_name=controls.config_rule_name(stage, "launch-templates"),
+            description="fleet launch templates require IMDSv2 and an AMI pinned in the lockfile for this region",
+            rule_scope=config.RuleScope.from_tag(tags.STAGE, stage),
+        )
+        self.rules: dict[str, config.CustomPolicy] = {
+            "ssm-access": self.ssm_access,
+            "launch-templates": self.launch_templates,
+        }
