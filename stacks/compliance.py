@@ -6,7 +6,10 @@ the ECS stack's resources too, since they are scoped by the ``constructs-br:stag
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from aws_cdk import Stack
 from aws_cdk import aws_kms as kms
@@ -14,7 +17,10 @@ from aws_cdk import aws_kms as kms
 from constructs_br.compliance.config_rules import FleetConfigRules, RecorderMode
 from constructs_br.compliance.controls import approved_ami_ids
 from constructs_br.compliance.guard import operator_role_names
+from constructs_br.errors import ConfigError, Problems
 from constructs_br.images.lockfile import Lockfile
+from constructs_br.settings.model import Settings
+from constructs_br.settings.presets import cis_level1, cis_level2
 
 OLDEST_SUPPORTED_KUBERNETES = "1.31"
 """``oldestVersionSupported`` of EKS_CLUSTER_SUPPORTED_VERSION: the oldest EKS minor in standard support we accept.
@@ -60,3 +66,61 @@ def add_compliance(
         encryption_key=encryption_key,
         operator_roles=list(operator_roles) if operator_roles is not None else None,
     )
+
+
+# --- CIS level per stage ---------------------------------------------------------------------------------------
+CisLevel = Literal[1, 2]
+CIS_STAGE_NAMES = ("pilot", "canary", "production")
+_DIGEST = re.compile(r"^[^\s@]+@sha256:[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CisConfig:
+    """A stage's CIS Bottlerocket level (:func:`cis_config`). ``bootstrap_image``: the iptables bootstrap container
+    image, pinned by digest (``<repo>@sha256:<64 hex>``); set exactly when ``level`` is 2."""
+
+    stage_name: str
+    level: CisLevel = 1
+    bootstrap_image: str | None = None
+
+    def settings(self, variant: str) -> Settings:
+        """The CIS preset for one variant: :func:`~constructs_br.settings.presets.cis_level1`, or
+        :func:`~constructs_br.settings.presets.cis_level2` with :attr:`bootstrap_image`."""
+        if self.level == 2 and self.bootstrap_image is not None:
+            return cis_level2(variant, bootstrap_image=self.bootstrap_image)
+        return cis_level1(variant)
+
+
+def cis_config(stage_name: str, context: Mapping[str, Any]) -> CisConfig:
+    """The stage's CIS level from CDK context: ``br:<stage>:cis-level`` = 1 (default) | 2 and, for 2,
+    ``br:<stage>:cis-bootstrap-image`` pinned by digest. Anything else under ``br:<stage>:cis-`` is an error.
+    Every problem is named in one :class:`~constructs_br.errors.ConfigError`."""
+    if stage_name not in CIS_STAGE_NAMES:
+        raise ConfigError("cis.stage_name", stage_name, " | ".join(CIS_STAGE_NAMES))
+    prefix = f"br:{stage_name}:"
+    level_key, image_key = prefix + "cis-level", prefix + "cis-bootstrap-image"
+    p = Problems()
+    for key in sorted(k for k in context if k.startswith(prefix + "cis-") and k not in (level_key, image_key)):
+        p.add(key, context[key], f"{level_key} | {image_key}")
+    raw = context.get(level_key, 1)
+    level: CisLevel = 1
+    if isinstance(raw, bool) or str(raw).strip() not in ("1", "2"):
+        p.add(level_key, raw, "1 | 2 (CIS Bottlerocket Level 1 or Level 2)")
+    else:
+        level = 2 if str(raw).strip() == "2" else 1
+    image = context.get(image_key)
+    if level == 2 and image is None:
+        p.add(
+            image_key, None, "the CIS bootstrap container image pinned by digest (<repo>@sha256:<64 hex>) for Level 2"
+        )
+    elif image is not None and (not isinstance(image, str) or not _DIGEST.match(image)):
+        p.add(image_key, image, "an image pinned by digest: <repo>@sha256:<64 hex>")
+    elif level == 1 and image is not None:
+        p.add(image_key, image, f"unset at Level 1 (set {level_key} = 2 to use the bootstrap container)")
+    p.raise_if_any()
+    return CisConfig(stage_name=stage_name, level=level, bootstrap_image=image if level == 2 else None)
+
+
+def cis_level(stage_name: str, context: Mapping[str, Any]) -> CisLevel:
+    """The stage's CIS level (``br:<stage>:cis-level``; see :func:`cis_config`)."""
+    return cis_config(stage_name, context).level

@@ -299,7 +299,8 @@ def _cis_for_lt(check: CisCheck, lt: LaunchTemplate, level: int) -> tuple[str, s
     if how == "bootstrap":
         path = f"bootstrap-containers.{CIS_BOOTSTRAP_CONTAINER}.mode"
         if _get(lt.settings, path) == "always":
-            return "satisfied", f"{where}: settings.{path} = always"
+            source = _get(lt.settings, f"bootstrap-containers.{CIS_BOOTSTRAP_CONTAINER}.source")
+            return "satisfied", f"{where}: settings.{path} = always (bootstrap container, source {source})"
         if check.id in _MANUAL_BOOTSTRAP and level < 2:
             return "manual", f"{where}: the CIS report SKIPs it; no settings.{path} (Level 1)"
         return ("gap" if check.level <= level else "not-selected"), f"{where}: no settings.{path}"
@@ -339,10 +340,15 @@ def build_report(stage: str, templates: Mapping[str, Mapping[str, Any]]) -> dict
     level, cis = _cis_entries(facts)
     controls = [_control_entry(facts, c) for c in ALL_CONTROLS]
     entries = cis + controls
+    by_how: dict[str, list[str]] = {"default": [], "setting": [], "bootstrap": []}
+    for e in cis:
+        if e["status"] == "satisfied" and e["how"] in by_how:
+            by_how[e["how"]].append(e["id"])
     return {
         "stage": stage,
         "stacks": sorted(templates),
         "cis_level": level,
+        "cis_satisfied_by": by_how,
         "controls": entries,
         "gaps": [f"{e['framework']} {e['id']}" for e in entries if e["status"] == "gap"],
         "known_limits": [f"{e['framework']} {e['id']}" for e in entries if e["status"] == "not-possible"],
@@ -355,6 +361,13 @@ def to_markdown(reports: list[dict[str, Any]]) -> str:
         lines += [f"# Control report: {r['stage']}", "", f"Stacks: {', '.join(r['stacks'])}. CIS level applied: "
                   f"{r['cis_level']}.", ""]  # fmt: skip
         lines += ["## Gaps", ""] + ([f"- {g}" for g in r["gaps"]] or ["- none"]) + [""]
+        by = r.get("cis_satisfied_by", {})
+        lines += [f"## CIS items satisfied (Level {r['cis_level']})", ""]
+        for how, label in (("default", "by Bottlerocket's defaults"), ("setting", "by settings (user data)"),
+                           ("bootstrap", f"by the bootstrap container (settings.bootstrap-containers."
+                                         f"{CIS_BOOTSTRAP_CONTAINER})")):  # fmt: skip
+            lines.append(f"- {label}: {', '.join(by.get(how, [])) or 'none'}")
+        lines += [""]
         lines += ["## Known limits (cannot pass on this variant)", ""]
         lines += ([f"- {g}" for g in r["known_limits"]] or ["- none"]) + [""]
         for framework in dict.fromkeys(e["framework"] for e in r["controls"]):

@@ -131,3 +131,74 @@ def test_no_assembly_is_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     assert main(["--project", str(tmp_path / "pyproject.toml"), "report", "--stage", "pilot"]) == EXIT_USAGE
     assert "npx cdk synth" in capsys.readouterr().err
+
+
+def _lt_template(variant: str, settings_toml: str) -> dict[str, Any]:
+    from constructs_br import tags
+
+    lt = {
+        "Type": "AWS::EC2::LaunchTemplate",
+        "Properties": {"LaunchTemplateData": {
+            "UserData": {"Fn::Base64": settings_toml},
+            "MetadataOptions": {"HttpTokens": "required"},
+            "TagSpecifications": [{"ResourceType": "instance", "Tags": [
+                {"Key": tags.FLEET, "Value": "f"}, {"Key": tags.VARIANT, "Value": variant}]}],
+        }},
+    }  # fmt: skip
+    return {"Resources": {"NodesLt": lt}}
+
+
+@pytest.mark.parametrize("variant", ["aws-k8s-1.33", "aws-ecs-2"])
+def test_level2_stage_shows_items_satisfied_by_the_bootstrap_container(variant: str) -> None:
+    from constructs_br.cli.report import build_report, to_markdown
+    from constructs_br.settings.codec import render
+    from constructs_br.settings.presets import CIS_CHECKS
+    from stacks.compliance import cis_config
+
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/cis-bootstrap@sha256:" + "ab" * 32
+    cis = cis_config("canary", {"br:canary:cis-level": 2, "br:canary:cis-bootstrap-image": image})
+    assert cis.level == 2
+    r = build_report("canary", {"BrCanary": _lt_template(variant, render(cis.settings(variant)))})
+    assert r["cis_level"] == 2
+    bootstrap = [c.id for c in CIS_CHECKS if c.how == "bootstrap" and c.how_for(variant) == "bootstrap"]
+    assert r["cis_satisfied_by"]["bootstrap"] == bootstrap
+    assert ("3.4.1.1" in bootstrap) is variant.startswith("aws-ecs-")  # k8s: kubelet resets FORWARD, not-possible
+    assert "3.4.1.2" in bootstrap
+    c = _by_id(r)
+    assert any(f"source {image}" in e for e in c["3.4.2.1"]["evidence"])
+    assert "3.1.1" in r["cis_satisfied_by"]["setting"]
+    assert "1.3.1" in r["cis_satisfied_by"]["default"]
+    cis_gaps = [g for g in r["gaps"] if g.startswith("CIS")]
+    assert cis_gaps == []
+    md = to_markdown([r])
+    assert "## CIS items satisfied (Level 2)" in md
+    assert f"- by the bootstrap container (settings.bootstrap-containers.cis-bootstrap): {', '.join(bootstrap)}" in md
+
+
+def test_level1_stage_has_no_bootstrap_items(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, r = _report(project, capsys, "--stage", "pilot")
+    assert r["cis_level"] == 1
+    assert r["cis_satisfied_by"]["bootstrap"] == []
+    assert "1.3.1" in r["cis_satisfied_by"]["default"]
+
+
+@pytest.mark.parametrize(
+    ("context", "fields"),
+    [
+        ({"br:pilot:cis-level": 3}, ["br:pilot:cis-level"]),
+        ({"br:pilot:cis-level": True}, ["br:pilot:cis-level"]),
+        ({"br:pilot:cis-level": 2}, ["br:pilot:cis-bootstrap-image"]),
+        ({"br:pilot:cis-level": "2", "br:pilot:cis-bootstrap-image": "repo:latest"}, ["br:pilot:cis-bootstrap-image"]),
+        ({"br:pilot:cis-bootstrap-image": "r@sha256:" + "0" * 64}, ["br:pilot:cis-bootstrap-image"]),
+        ({"br:pilot:cis-levle": 2, "br:pilot:cis-level": "x"}, ["br:pilot:cis-level", "br:pilot:cis-levle"]),
+    ],
+)
+def test_cis_config_errors_name_the_field(context: dict[str, Any], fields: list[str]) -> None:
+    from constructs_br.errors import ConfigError
+    from stacks.compliance import cis_config, cis_level
+
+    with pytest.raises(ConfigError) as err:
+        cis_config("pilot", context)
+    assert sorted(p.field for p in err.value.problems) == sorted(fields)
+    assert cis_level("pilot", {}) == 1
+    assert cis_level("pilot", {"br:pilot:cis-level": "1"}) == 1
