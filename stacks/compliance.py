@@ -14,6 +14,7 @@ from typing import Any, Literal
 from aws_cdk import Stack
 from aws_cdk import aws_kms as kms
 
+from constructs_br.compliance import kyverno
 from constructs_br.compliance.config_rules import FleetConfigRules, RecorderMode
 from constructs_br.compliance.controls import approved_ami_ids
 from constructs_br.compliance.guard import operator_role_names
@@ -124,3 +125,19 @@ def cis_config(stage_name: str, context: Mapping[str, Any]) -> CisConfig:
 def cis_level(stage_name: str, context: Mapping[str, Any]) -> CisLevel:
     """The stage's CIS level (``br:<stage>:cis-level``; see :func:`cis_config`)."""
     return cis_config(stage_name, context).level
+
+
+# --- the Kyverno node policy (not shipped in a stack: the per-stage operator stack belongs to the rollout issue) ----
+FLEET_NODE_LABELS: tuple[str, ...] = ("constructs-br/pool",)
+"""Label keys every fleet node carries in this app (``stacks/fleet.py`` pairs set ``constructs-br/pool``)."""
+
+
+def kyverno_node_policy(stage_name: str, lockfile: Lockfile, *, region: str) -> dict[str, Any]:
+    """The stage's Kyverno ClusterPolicy (Audit, background only) as a manifest dict: nodes must report a pinned
+    Bottlerocket release of ``region`` (current or previous) and carry :data:`FLEET_NODE_LABELS`. YAML:
+    :func:`constructs_br.compliance.kyverno.node_policy_yaml`."""
+    return kyverno.node_policy(
+        stage=stage_name,
+        os_images=kyverno.pinned_os_images(lockfile, regions=[region]),
+        required_labels=FLEET_NODE_LABELS,
+    )
