@@ -32,7 +32,9 @@ def load_lockfile(context: Mapping[str, Any], root: Path = ROOT) -> Lockfile:
 
 def build_stacks(app: App, config: AppConfig, lockfile: Lockfile) -> None:
     for stage in config.stages:
-        platform = PlatformStack(app, stage.stack_name, stage=stage, lockfile=lockfile)
+        # IAM is account-wide: stages sharing an account share the designated SSM principals (Guard rule).
+        same_account = tuple(s.name for s in config.stages if s.account == stage.account)
+        platform = PlatformStack(app, stage.stack_name, stage=stage, lockfile=lockfile, account_stages=same_account)
         # Created VPC: referenced cross-stack (exports). Imported VPC: literal ids, no dependency.
         EcsStack(
             app,

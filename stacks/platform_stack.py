@@ -16,7 +16,7 @@ from constructs_br.eks import BlueGreenNodeGroupPair
 from constructs_br.images.lockfile import Lockfile
 from constructs_br.platform import BottlerocketCluster, BottlerocketVpc, FleetKey, LogRetention, encrypted_log_group
 from stacks.access import access_config, add_access
-from stacks.compliance import add_compliance
+from stacks.compliance import add_compliance, stage_operator_roles
 from stacks.config import StageConfig
 from stacks.logging import add_eks_logging, logging_config
 from stacks.stage_stack import StageStack
@@ -53,7 +53,17 @@ def stage_vpc(scope: Construct, stage: StageConfig, key: FleetKey) -> ec2.IVpc:
 class PlatformStack(StageStack):
     """VPC + KMS + EKS control plane + node-group pairs for one stage."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, lockfile: Lockfile) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        lockfile: Lockfile,
+        account_stages: tuple[str, ...] = (),
+    ) -> None:
+        """``account_stages``: every stage sharing this stage's account (their operator roles are the designated
+        SSM principals of the account-wide Guard rule; default: this stage only)."""
         super().__init__(
             scope,
             construct_id,
@@ -109,7 +119,12 @@ class PlatformStack(StageStack):
         # AWS Config rules for the stage's tagged fleet: approved AMIs from the lockfile, IMDSv2, encryption, EKS and
         # ECS checks (docs/compliance.md). The account's existing configuration recorder evaluates them.
         self.config_rules = add_compliance(
-            self, stage_name=stage.name, lockfile=lockfile, region=stage.region, production=production
+            self,
+            stage_name=stage.name,
+            lockfile=lockfile,
+            region=stage.region,
+            production=production,
+            operator_roles=stage_operator_roles(*(account_stages or (stage.name,))),
         )
         # Host (journal) and container logs through Fluent Bit in the CloudWatch observability add-on (docs/logging.md).
         self.logging = add_eks_logging(
