@@ -160,6 +160,29 @@ class InstanceInfo:
     tags: dict[str, str]
 
 
+def _describe_instances(region: str, ec2: Any, kwargs: dict[str, Any]) -> list[InstanceInfo]:
+    """Every page of ``ec2:DescribeInstances`` for ``kwargs``, as :class:`InstanceInfo`."""
+    out: list[InstanceInfo] = []
+    kwargs = dict(kwargs)
+    while True:
+        resp = _call(region, "ec2:DescribeInstances", ec2.describe_instances, **kwargs)
+        for reservation in resp.get("Reservations", []):
+            out.extend(
+                InstanceInfo(
+                    instance_id=str(inst["InstanceId"]),
+                    image_id=str(inst.get("ImageId", "")),
+                    architecture=str(inst.get("Architecture", "")),
+                    state=str(inst.get("State", {}).get("Name", "")),
+                    tags={str(t["Key"]): str(t["Value"]) for t in inst.get("Tags", [])},
+                )
+                for inst in reservation.get("Instances", [])
+            )
+        token = resp.get("NextToken")
+        if not token:
+            return out
+        kwargs["NextToken"] = token
+
+
 def describe_instances_with_tag(region: str, tag_key: str) -> list[InstanceInfo]:
     """Running and pending instances carrying ``tag_key`` (any value)."""
     ec2 = _client("ec2", region)
@@ -170,23 +193,8 @@ def describe_instances_with_tag(region: str, tag_key: str) -> list[InstanceInfo]
             {"Name": "instance-state-name", "Values": ["pending", "running"]},
         ]
     }
-    while True:
-        resp = _call(region, "ec2:DescribeInstances", ec2.describe_instances, **kwargs)
-        for reservation in resp.get("Reservations", []):
-            for inst in reservation.get("Instances", []):
-                out.append(
-                    InstanceInfo(
-                        instance_id=str(inst["InstanceId"]),
-                        image_id=str(inst.get("ImageId", "")),
-                        architecture=str(inst.get("Architecture", "")),
-                        state=str(inst.get("State", {}).get("Name", "")),
-                        tags={str(t["Key"]): str(t["Value"]) for t in inst.get("Tags", [])},
-                    )
-                )
-        token = resp.get("NextToken")
-        if not token:
-            return sorted(out, key=lambda i: i.instance_id)
-        kwargs["NextToken"] = token
+    out.extend(_describe_instances(region, ec2, kwargs))
+    return sorted(out, key=lambda i: i.instance_id)
 
 
 def launch_template_image(region: str, template_id: str | None, template_name: str | None, version: str) -> str | None:
@@ -304,24 +312,7 @@ def describe_instances(region: str, instance_ids: Iterable[str]) -> list[Instanc
     ec2 = _client("ec2", region)
     out: list[InstanceInfo] = []
     for chunk in _chunks(ids, 200):  # filter, not InstanceIds: one unknown ID would fail the whole call
-        kwargs: dict[str, Any] = {"Filters": [{"Name": "instance-id", "Values": chunk}]}
-        while True:
-            resp = _call(region, "ec2:DescribeInstances", ec2.describe_instances, **kwargs)
-            for reservation in resp.get("Reservations", []):
-                for inst in reservation.get("Instances", []):
-                    out.append(
-                        InstanceInfo(
-                            instance_id=str(inst["InstanceId"]),
-                            image_id=str(inst.get("ImageId", "")),
-                            architecture=str(inst.get("Architecture", "")),
-                            state=str(inst.get("State", {}).get("Name", "")),
-                            tags={str(t["Key"]): str(t["Value"]) for t in inst.get("Tags", [])},
-                        )
-                    )
-            token = resp.get("NextToken")
-            if not token:
-                break
-            kwargs["NextToken"] = token
+        out.extend(_describe_instances(region, ec2, {"Filters": [{"Name": "instance-id", "Values": chunk}]}))
     return sorted(out, key=lambda i: i.instance_id)
 
 
