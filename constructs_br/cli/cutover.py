@@ -175,6 +175,32 @@ def _phase_check(current: Phase, present: set[str]) -> list[str]:
     return []
 
 
+def _single_slot_plan(  # noqa: PLR0917 - one call per kind, all positional facts of the gate
+    kind: str,
+    current: Phase,
+    upcoming: Phase,
+    key: str,
+    command: str,
+    expected_version: str | None,
+    lockfile_pin: str | None,
+) -> Plan:
+    """From a single-slot phase: nothing to do while the live slot runs the lockfile's current pin, else the next
+    phase's context change and deploy (EKS and ECS alike)."""
+    idle = _nothing_to_advance(current, kind, expected_version, lockfile_pin)
+    if idle is not None:
+        return idle
+    context: dict[str, Any] = {key: upcoming.value}
+    return Plan(
+        kind=kind,
+        current=current,
+        upcoming=upcoming,
+        action="phase",
+        context=context,
+        command=command,
+        steps=[_context_step(context), _deploy_step(command)],
+    )
+
+
 def _nothing_to_advance(current: Phase, kind: str, version: str | None, lockfile_pin: str | None) -> Plan | None:
     """A single-slot phase whose slot already runs the lockfile's current pin has nothing to roll out."""
     if lockfile_pin is None or version != lockfile_pin:
@@ -261,19 +287,7 @@ def _eks_plan(
     outgoing = outgoing_slot(current)
     if outgoing is None:
         live = next(g for g in gates if g.slot == live_slot(current))
-        idle = _nothing_to_advance(current, EKS, live.expected_version, live.lockfile_pin)
-        if idle is not None:
-            return idle
-        context = {key: upcoming.value}
-        return Plan(
-            kind=EKS,
-            current=current,
-            upcoming=upcoming,
-            action="phase",
-            context=context,
-            command=command,
-            steps=[_context_step(context), _deploy_step(command)],
-        )
+        return _single_slot_plan(EKS, current, upcoming, key, command, live.expected_version, live.lockfile_pin)
 
     incoming = incoming_slot(current)
     out_ngs = [g.nodegroup for g in gates if g.slot == outgoing]
@@ -461,19 +475,7 @@ def _ecs_plan(args: argparse.Namespace, project: ProjectConfig, pair: _ecs_gate.
     if outgoing is None:
         live = pair.gate(live_slot(current))
         assert live is not None
-        idle = _nothing_to_advance(current, ECS, live.expected_version, live.lockfile_pin)
-        if idle is not None:
-            return idle
-        context: dict[str, Any] = {key: upcoming.value}
-        return Plan(
-            kind=ECS,
-            current=current,
-            upcoming=upcoming,
-            action="phase",
-            context=context,
-            command=command,
-            steps=[_context_step(context), _deploy_step(command)],
-        )
+        return _single_slot_plan(ECS, current, upcoming, key, command, live.expected_version, live.lockfile_pin)
 
     incoming = incoming_slot(current)
     assert incoming is not None
@@ -532,7 +534,7 @@ def _ecs_plan(args: argparse.Namespace, project: ProjectConfig, pair: _ecs_gate.
         plan.reasons.append(f"{out.running_tasks} task(s) still run on the container instances of {outgoing}")
         return plan
     if not out.retiring:
-        context = {retire_key: True}
+        context: dict[str, Any] = {retire_key: True}
         plan.action = "retire"
         plan.context = context
         plan.steps = [
