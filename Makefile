@@ -11,6 +11,10 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 CONSTRAINTS := constraints.txt
 NODE_STAMP := node_modules/.installed
+# checkov lives in its own venv so its dependencies never touch the project's; exact pins, transitive ones included.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_REQS := tools/checkov-requirements.txt
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 # Offline and quiet: no version check, no telemetry, no IMDS probing, no jsii end-of-life banner (Node 20).
 export CDK_DISABLE_VERSION_CHECK := 1
@@ -39,6 +43,12 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# --no-deps: the requirements file is the whole closure (regenerate it with pip freeze, see its header).
+$(CHECKOV_STAMP): $(CHECKOV_REQS)
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --no-deps -r $(CHECKOV_REQS)
+	@touch $@
+
 setup: $(PY_STAMP) $(NODE_STAMP)
 
 # Synthesize every stack with the real CDK CLI, with no AWS credentials (so nothing can reach an account).
@@ -58,7 +68,8 @@ typecheck: setup
 # `cdk bootstrap` + `cdk deploy` against moto runs as its own step: moto's backends are process-global, so CLI
 # tests resetting and seeding them in the same worker would race the deployed stack.
 # Update snapshots serially: `.venv/bin/pytest tests/stacks --snapshot-update` (no -n).
-test: lint typecheck
+# checkov runs inside pytest (tests/stacks/test_gates.py) on the session's fresh synth, from .venv-checkov.
+test: lint typecheck $(CHECKOV_STAMP)
 	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 		$(BIN)/pytest -n 2 --dist worksteal -m "not deploy"
 	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_br.compliance.checkov import skip_checkov
 from constructs_br.compliance.nag import acknowledge
 from constructs_br.iam.statements import ecr_pull_statements, eks_worker_statements, ssm_agent_statements
 
@@ -74,3 +75,10 @@ class EksNodeRole(Construct):
             "Nodes pull EKS add-on images (VPC CNI, kube-proxy, CoreDNS) from AWS-owned registries in other "
             "accounts and regions, so pulls are scoped to ECR repositories rather than to one account.",
         )
+        if ssm_agent:
+            skip_checkov(
+                self.policy,
+                "CKV_AWS_111",
+                "Write access without resource constraints is only the SSM agent's (control container) own "
+                "APIs, ec2messages and ssmmessages, which support no resource-level permissions in IAM.",
+            )

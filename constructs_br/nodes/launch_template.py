@@ -16,6 +16,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_br.compliance.checkov import skip_checkov
 from constructs_br.nodes.options import MetadataOptions, VolumeOptions, user_data_problems
 
 OS_DEVICE = "/dev/xvda"
@@ -62,6 +63,12 @@ def grant_ebs_key_to_autoscaling(key: kms.Key) -> None:
     Construct(key, "AutoScalingGrantMarker")
     for statement in autoscaling_key_statements(stack.account, stack.partition):
         key.add_to_resource_policy(statement)
+    skip_checkov(
+        key,
+        "CKV_AWS_33",
+        "The wildcard principal is narrowed by aws:PrincipalArn to this account's Auto Scaling service-linked role; "
+        "KMS rejects naming that role as principal before it exists (see autoscaling_key_statements).",
+    )
 
 
 IMPORTED_KEY_WARNING = "constructs-br:imported-volume-key"

@@ -22,9 +22,17 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from constructs_br.compliance.checkov import skip_checkov
 from constructs_br.compliance.nag import acknowledge
 from constructs_br.errors import Problems
 from constructs_br.logs.keys import encrypted_log_group
+
+_DEFAULT_SG_LAMBDA = "CDK's restrict_default_security_group handler runs only as a CloudFormation custom resource"
+_DEFAULT_SG_LAMBDA_SKIPS = {
+    "CKV_AWS_115": f"{_DEFAULT_SG_LAMBDA}, once per deployment; it cannot exhaust account concurrency.",
+    "CKV_AWS_116": f"{_DEFAULT_SG_LAMBDA}, invoked synchronously; failures fail the deployment, no DLQ needed.",
+    "CKV_AWS_117": f"{_DEFAULT_SG_LAMBDA} and calls only the EC2 API; it reads no data a VPC would protect.",
+}
 
 AZ_ID = re.compile(r"^[a-z]{2,5}[0-9]+-az[0-9]+$")
 """An availability-zone ID (``use1-az1``): the same physical zone in every account, unlike a name (``us-east-1a``),
@@ -181,3 +189,8 @@ class BottlerocketVpc(ec2.Vpc):
             "CDK generates the flow-log delivery role with one inline policy scoped to this VPC's flow-log group; "
             "it has no other use, so a managed policy would add nothing but another object to audit.",
         )
+        provider = Stack.of(self).node.try_find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider")
+        if provider is not None:
+            handler = provider.node.find_child("Handler")
+            for check_id, reason in _DEFAULT_SG_LAMBDA_SKIPS.items():
+                skip_checkov(handler, check_id, reason)
