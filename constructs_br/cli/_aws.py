@@ -68,6 +68,21 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[i : i + size]
 
 
+def _paged(
+    region: str, what: str, fn: Any, items_key: str, *, token_key: str = "nextToken", **kwargs: Any
+) -> list[Any]:
+    """Every item of ``items_key`` over all pages of one call (``nextToken`` for EKS/ECS, ``NextToken`` for
+    Auto Scaling)."""
+    out: list[Any] = []
+    while True:
+        resp = _call(region, what, fn, **kwargs)
+        out.extend(resp.get(items_key, []))
+        token = resp.get(token_key)
+        if not token:
+            return out
+        kwargs[token_key] = token
+
+
 # --- SSM ---------------------------------------------------------------------------------------------------------
 def get_parameters(region: str, names: Iterable[str]) -> dict[str, str]:
     """Values of the parameters that exist (missing names are simply absent from the result)."""
@@ -259,15 +274,10 @@ class NodegroupInfo:
 def list_nodegroups(region: str, cluster: str) -> list[NodegroupInfo]:
     """Every node group of ``cluster``, described."""
     eks = _client("eks", region)
-    names: list[str] = []
-    kwargs: dict[str, Any] = {"clusterName": cluster}
-    while True:
-        resp = _call(region, f"eks:ListNodegroups {cluster}", eks.list_nodegroups, **kwargs)
-        names.extend(str(n) for n in resp.get("nodegroups", []))
-        token = resp.get("nextToken")
-        if not token:
-            break
-        kwargs["nextToken"] = token
+    names = [
+        str(n)
+        for n in _paged(region, f"eks:ListNodegroups {cluster}", eks.list_nodegroups, "nodegroups", clusterName=cluster)
+    ]
     out: list[NodegroupInfo] = []
     for name in sorted(names):
         ng = _call(
@@ -373,18 +383,23 @@ def _asg_info(g: dict[str, Any]) -> AsgInfo:
     )
 
 
+def _describe_asgs(region: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every page of ``autoscaling:DescribeAutoScalingGroups`` for ``kwargs`` (filters), raw."""
+    client = _client("autoscaling", region)
+    return _paged(
+        region,
+        "autoscaling:DescribeAutoScalingGroups",
+        client.describe_auto_scaling_groups,
+        "AutoScalingGroups",
+        token_key="NextToken",
+        **kwargs,
+    )
+
+
 def asgs_with_tag(region: str, key: str, value: str) -> list[AsgInfo]:
     """Auto Scaling groups tagged ``key`` = ``value``, by name."""
-    client = _client("autoscaling", region)
-    kwargs: dict[str, Any] = {"Filters": [{"Name": f"tag:{key}", "Values": [value]}]}
-    out: list[AsgInfo] = []
-    while True:
-        resp = _call(region, "autoscaling:DescribeAutoScalingGroups", client.describe_auto_scaling_groups, **kwargs)
-        out.extend(_asg_info(g) for g in resp.get("AutoScalingGroups", []))
-        token = resp.get("NextToken")
-        if not token:
-            return sorted(out, key=lambda g: g.name)
-        kwargs["NextToken"] = token
+    groups = _describe_asgs(region, Filters=[{"Name": f"tag:{key}", "Values": [value]}])
+    return sorted((_asg_info(g) for g in groups), key=lambda g: g.name)
 
 
 # --- ECS ---------------------------------------------------------------------------------------------------------
@@ -435,15 +450,10 @@ class ContainerInstanceInfo:
 def container_instances(region: str, cluster: str) -> list[ContainerInstanceInfo]:
     """Every container instance registered with ``cluster`` (any status), described."""
     ecs = _client("ecs", region)
-    arns: list[str] = []
-    kwargs: dict[str, Any] = {"cluster": cluster}
-    while True:
-        resp = _call(region, f"ecs:ListContainerInstances {cluster}", ecs.list_container_instances, **kwargs)
-        arns.extend(str(a) for a in resp.get("containerInstanceArns", []))
-        token = resp.get("nextToken")
-        if not token:
-            break
-        kwargs["nextToken"] = token
+    what = f"ecs:ListContainerInstances {cluster}"
+    arns = [
+        str(a) for a in _paged(region, what, ecs.list_container_instances, "containerInstanceArns", cluster=cluster)
+    ]
     out: list[ContainerInstanceInfo] = []
     for chunk in _chunks(arns, 100):
         described = _call(
@@ -477,15 +487,9 @@ class ServiceInfo:
 def services(region: str, cluster: str) -> list[ServiceInfo]:
     """Every service of ``cluster``, described, by name."""
     ecs = _client("ecs", region)
-    arns: list[str] = []
-    kwargs: dict[str, Any] = {"cluster": cluster}
-    while True:
-        resp = _call(region, f"ecs:ListServices {cluster}", ecs.list_services, **kwargs)
-        arns.extend(str(a) for a in resp.get("serviceArns", []))
-        token = resp.get("nextToken")
-        if not token:
-            break
-        kwargs["nextToken"] = token
+    arns = [
+        str(a) for a in _paged(region, f"ecs:ListServices {cluster}", ecs.list_services, "serviceArns", cluster=cluster)
+    ]
     out: list[ServiceInfo] = []
     for chunk in _chunks(arns, 10):  # DescribeServices takes at most 10
         described = _call(
@@ -507,31 +511,15 @@ def services(region: str, cluster: str) -> list[ServiceInfo]:
 
 def asgs_with_tag_key(region: str, key: str) -> list[AsgInfo]:
     """Auto Scaling groups carrying tag ``key`` (any value), by name."""
-    client = _client("autoscaling", region)
-    kwargs: dict[str, Any] = {"Filters": [{"Name": "tag-key", "Values": [key]}]}
-    out: list[AsgInfo] = []
-    while True:
-        resp = _call(region, "autoscaling:DescribeAutoScalingGroups", client.describe_auto_scaling_groups, **kwargs)
-        out.extend(_asg_info(g) for g in resp.get("AutoScalingGroups", []))
-        token = resp.get("NextToken")
-        if not token:
-            return sorted(out, key=lambda g: g.name)
-        kwargs["NextToken"] = token
+    groups = _describe_asgs(region, Filters=[{"Name": "tag-key", "Values": [key]}])
+    return sorted((_asg_info(g) for g in groups), key=lambda g: g.name)
 
 
 # --- fleet inventory (``brctl inventory``): every group in a region, not only this library's --------------------------
 def list_eks_clusters(region: str) -> list[str]:
     """Names of every EKS cluster in ``region``, sorted."""
     eks = _client("eks", region)
-    names: list[str] = []
-    kwargs: dict[str, Any] = {}
-    while True:
-        resp = _call(region, "eks:ListClusters", eks.list_clusters, **kwargs)
-        names.extend(str(n) for n in resp.get("clusters", []))
-        token = resp.get("nextToken")
-        if not token:
-            return sorted(names)
-        kwargs["nextToken"] = token
+    return sorted(str(n) for n in _paged(region, "eks:ListClusters", eks.list_clusters, "clusters"))
 
 
 def eks_cluster_version(region: str, cluster: str) -> str | None:
@@ -594,22 +582,18 @@ def launch_configurations(region: str, names: Iterable[str]) -> dict[str, Launch
     client = _client("autoscaling", region)
     out: dict[str, LaunchData] = {}
     for chunk in _chunks(sorted(set(names)), 50):  # DescribeLaunchConfigurations takes at most 50 names
-        kwargs: dict[str, Any] = {"LaunchConfigurationNames": chunk}
-        while True:
-            resp = _call(
-                region,
-                "autoscaling:DescribeLaunchConfigurations",
-                client.describe_launch_configurations,
-                **kwargs,
+        configurations = _paged(
+            region,
+            "autoscaling:DescribeLaunchConfigurations",
+            client.describe_launch_configurations,
+            "LaunchConfigurations",
+            token_key="NextToken",
+            LaunchConfigurationNames=chunk,
+        )
+        for lc in configurations:
+            out[str(lc["LaunchConfigurationName"])] = LaunchData(
+                image_id=cast(str | None, lc.get("ImageId")), instance_type=cast(str | None, lc.get("InstanceType"))
             )
-            for lc in resp.get("LaunchConfigurations", []):
-                out[str(lc["LaunchConfigurationName"])] = LaunchData(
-                    image_id=cast(str | None, lc.get("ImageId")), instance_type=cast(str | None, lc.get("InstanceType"))
-                )
-            token = resp.get("NextToken")
-            if not token:
-                break
-            kwargs["NextToken"] = token
     return out
 
 
@@ -631,33 +615,26 @@ class AsgSummary:
 
 def all_asgs(region: str) -> list[AsgSummary]:
     """Every Auto Scaling group in ``region``, by name."""
-    client = _client("autoscaling", region)
-    kwargs: dict[str, Any] = {}
     out: list[AsgSummary] = []
-    while True:
-        resp = _call(region, "autoscaling:DescribeAutoScalingGroups", client.describe_auto_scaling_groups, **kwargs)
-        for g in resp.get("AutoScalingGroups", []):
-            mixed = (g.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}
-            lt = g.get("LaunchTemplate") or mixed.get("LaunchTemplateSpecification") or {}
-            out.append(
-                AsgSummary(
-                    name=str(g["AutoScalingGroupName"]),
-                    arn=str(g.get("AutoScalingGroupARN", "")),
-                    launch_template_id=cast(str | None, lt.get("LaunchTemplateId")),
-                    launch_template_name=cast(str | None, lt.get("LaunchTemplateName")),
-                    launch_template_version=cast(str | None, lt.get("Version")),
-                    launch_configuration=cast(str | None, g.get("LaunchConfigurationName")),
-                    override_instance_types=tuple(
-                        str(o["InstanceType"]) for o in mixed.get("Overrides") or [] if o.get("InstanceType")
-                    ),
-                    desired_capacity=int(g.get("DesiredCapacity") or 0),
-                    tags={str(t["Key"]): str(t["Value"]) for t in g.get("Tags", [])},
-                )
+    for g in _describe_asgs(region):
+        mixed = (g.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}
+        lt = g.get("LaunchTemplate") or mixed.get("LaunchTemplateSpecification") or {}
+        out.append(
+            AsgSummary(
+                name=str(g["AutoScalingGroupName"]),
+                arn=str(g.get("AutoScalingGroupARN", "")),
+                launch_template_id=cast(str | None, lt.get("LaunchTemplateId")),
+                launch_template_name=cast(str | None, lt.get("LaunchTemplateName")),
+                launch_template_version=cast(str | None, lt.get("Version")),
+                launch_configuration=cast(str | None, g.get("LaunchConfigurationName")),
+                override_instance_types=tuple(
+                    str(o["InstanceType"]) for o in mixed.get("Overrides") or [] if o.get("InstanceType")
+                ),
+                desired_capacity=int(g.get("DesiredCapacity") or 0),
+                tags={str(t["Key"]): str(t["Value"]) for t in g.get("Tags", [])},
             )
-        token = resp.get("NextToken")
-        if not token:
-            return sorted(out, key=lambda g: g.name)
-        kwargs["NextToken"] = token
+        )
+    return sorted(out, key=lambda g: g.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -674,16 +651,7 @@ def ecs_clusters_capacity(region: str, names: Iterable[str] | None = None) -> li
     ecs = _client("ecs", region)
     wanted = sorted(set(names)) if names is not None else None
     if wanted is None:
-        arns: list[str] = []
-        kwargs: dict[str, Any] = {}
-        while True:
-            resp = _call(region, "ecs:ListClusters", ecs.list_clusters, **kwargs)
-            arns.extend(str(a) for a in resp.get("clusterArns", []))
-            token = resp.get("nextToken")
-            if not token:
-                break
-            kwargs["nextToken"] = token
-        wanted = arns
+        wanted = [str(a) for a in _paged(region, "ecs:ListClusters", ecs.list_clusters, "clusterArns")]
     described: list[dict[str, Any]] = []
     for chunk in _chunks(wanted, 100):  # DescribeClusters takes at most 100
         resp = _call(region, "ecs:DescribeClusters", ecs.describe_clusters, clusters=chunk)
