@@ -23,7 +23,7 @@ from typing import Any
 from constructs_br import tags
 from constructs_br.bluegreen import SLOTS
 from constructs_br.cli import _aws
-from constructs_br.cli._expected import expect
+from constructs_br.cli._expected import launch_template_image
 from constructs_br.images.lockfile import Lockfile
 
 
@@ -165,27 +165,19 @@ def _image_gate(region: str, asg: _aws.AsgInfo, lock: Lockfile, g: EcsSlotGate) 
     if not (asg.launch_template_id or asg.launch_template_name):
         g.reasons.append("the Auto Scaling group uses no launch template")
         return
-    image_id = _aws.launch_template_image(
-        region, asg.launch_template_id, asg.launch_template_name, asg.launch_template_version or "$Default"
+    found = launch_template_image(
+        region, lock, g.variant, asg.launch_template_id, asg.launch_template_name, asg.launch_template_version, asg.tags
     )
-    g.actual = image_id
-    if image_id is None:
-        g.reasons.append("launch template sets no ImageId")
-        return
-    image = _aws.describe_images(region, [image_id]).get(image_id)
-    if image is None:
-        g.reasons.append(f"launch template image {image_id} not found (deregistered?)")
-        return
-    g.arch = image.architecture
-    exp = expect(lock, region, g.variant, image.architecture, asg.tags)
-    g.lockfile_pin = exp.current.image_version if exp.current else None
-    g.expected_version = exp.version
-    if exp.pin is None:
-        g.reasons.append(str(exp.problem))
+    g.actual, g.arch, exp = found.image_id, found.arch, found.expectation
+    if exp is not None:
+        g.lockfile_pin = exp.current.image_version if exp.current else None
+        g.expected_version = exp.version
+    if found.problem is not None or exp is None or exp.pin is None:
+        g.reasons.append(str(found.problem))
         return
     g.expected = exp.pin.image_id
-    if image_id != g.expected:
-        g.reasons.append(f"launch template image {image_id}, expected {g.expected} ({exp.pin.image_version})")
+    if found.image_id != g.expected:
+        g.reasons.append(f"launch template image {found.image_id}, expected {g.expected} ({exp.pin.image_version})")
     in_service = [i.instance_id for i in asg.instances if i.lifecycle_state == "InService"]
     stale = [i for i in _aws.describe_instances(region, in_service) if i.image_id != g.expected]
     if stale:

@@ -15,7 +15,7 @@ from typing import Any
 from constructs_br import tags
 from constructs_br.bluegreen import SLOTS
 from constructs_br.cli import _aws
-from constructs_br.cli._expected import expect
+from constructs_br.cli._expected import expect, launch_template_image
 from constructs_br.images.catalogue import parse_eks_ami_type
 from constructs_br.images.lockfile import Lockfile
 
@@ -110,24 +110,16 @@ def _image_gate(region: str, ng: _aws.NodegroupInfo, lock: Lockfile, g: SlotGate
     if ng.ami_type != "CUSTOM" or not (ng.launch_template_id or ng.launch_template_name):
         g.reasons.append(f"AMI type {ng.ami_type} is not Bottlerocket")
         return
-    image_id = _aws.launch_template_image(
-        region, ng.launch_template_id, ng.launch_template_name, ng.launch_template_version or "$Default"
+    found = launch_template_image(
+        region, lock, variant, ng.launch_template_id, ng.launch_template_name, ng.launch_template_version, ng.tags
     )
-    g.actual = image_id
-    if image_id is None:
-        g.reasons.append("launch template sets no ImageId")
+    g.actual, g.arch, found_exp = found.image_id, found.arch, found.expectation
+    if found_exp is not None:
+        g.lockfile_pin = found_exp.current.image_version if found_exp.current else None
+        g.expected_version = found_exp.version
+    if found.problem is not None or found_exp is None or found_exp.pin is None:
+        g.reasons.append(str(found.problem))
         return
-    image = _aws.describe_images(region, [image_id]).get(image_id)
-    if image is None:
-        g.reasons.append(f"launch template image {image_id} not found (deregistered?)")
-        return
-    g.arch = image.architecture
-    exp = expect(lock, region, variant, image.architecture, ng.tags)
-    g.lockfile_pin = exp.current.image_version if exp.current else None
-    g.expected_version = exp.version
-    if exp.pin is None:
-        g.reasons.append(str(exp.problem))
-        return
-    g.expected = exp.pin.image_id
-    if image_id != g.expected:
-        g.reasons.append(f"image {image_id}, expected {g.expected} ({exp.pin.image_version})")
+    g.expected = found_exp.pin.image_id
+    if found.image_id != g.expected:
+        g.reasons.append(f"image {found.image_id}, expected {g.expected} ({found_exp.pin.image_version})")

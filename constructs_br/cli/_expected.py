@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from constructs_br import tags
 from constructs_br.bluegreen import expected_pin
+from constructs_br.cli import _aws
 from constructs_br.errors import ConfigError
 from constructs_br.images.lockfile import Lockfile, MissingPinError, Pin
 
@@ -46,3 +47,35 @@ def expect(lock: Lockfile, region: str, variant: str, arch: str, resource_tags: 
             why += current.previous.image_version
         return Expectation(None, current, tagged, f"image-version tag {tagged} {why}")
     return Expectation(pin, current, pin.image_version)
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchTemplateImage:
+    """What a slot launching from a launch template runs, against what it must run. ``image_id``: the launch
+    template's ``ImageId``; ``arch``: that image's architecture; ``expectation``: the pin it must be (``None`` while
+    the image cannot be read); ``problem``: why the image or the expectation could not be established."""
+
+    image_id: str | None
+    arch: str | None
+    expectation: Expectation | None
+    problem: str | None
+
+
+def launch_template_image(  # noqa: PLR0917 - the launch template's three handles, as EC2 names them
+    region: str,
+    lock: Lockfile,
+    variant: str,
+    template_id: str | None,
+    template_name: str | None,
+    version: str | None,
+    resource_tags: dict[str, str],
+) -> LaunchTemplateImage:
+    """Read the launch template's image and judge it with :func:`expect` (EKS custom-AMI slots and ECS slots)."""
+    image_id = _aws.launch_template_image(region, template_id, template_name, version or "$Default")
+    if image_id is None:
+        return LaunchTemplateImage(None, None, None, "launch template sets no ImageId")
+    image = _aws.describe_images(region, [image_id]).get(image_id)
+    if image is None:
+        return LaunchTemplateImage(image_id, None, None, f"launch template image {image_id} not found (deregistered?)")
+    exp = expect(lock, region, variant, image.architecture, resource_tags)
+    return LaunchTemplateImage(image_id, image.architecture, exp, exp.problem if exp.pin is None else None)
