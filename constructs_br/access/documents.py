@@ -122,31 +122,31 @@ class BreakGlassDocuments(Construct):
         base = Stack.of(self).stack_name
         self.on_name = f"{base}-BreakGlassAdminOn"
         self.off_name = f"{base}-BreakGlassAdminOff"
-        self.on = ssm.CfnDocument(
-            self,
+        self.on = self._document(
             "On",
-            name=self.on_name,
-            document_type="Command",
-            document_format="JSON",
-            update_method="NewVersion",
-            content=command_content(
-                f"Break-glass for {stage}: turn the Bottlerocket admin host container on (constructs_br)",
-                "AdminContainerOn",
-                ADMIN_ON_COMMAND,
-            ),
+            self.on_name,
+            f"Break-glass for {stage}: turn the Bottlerocket admin host container on (constructs_br)",
+            "AdminContainerOn",
+            ADMIN_ON_COMMAND,
         )
-        self.off = ssm.CfnDocument(
-            self,
+        self.off = self._document(
             "Off",
-            name=self.off_name,
-            document_type="Command",
-            document_format="JSON",
-            update_method="NewVersion",
-            content=command_content(
-                f"End break-glass for {stage}: turn the Bottlerocket admin host container off (constructs_br)",
-                "AdminContainerOff",
-                ADMIN_OFF_COMMAND,
-            ),
+            self.off_name,
+            f"End break-glass for {stage}: turn the Bottlerocket admin host container off (constructs_br)",
+            "AdminContainerOff",
+            ADMIN_OFF_COMMAND,
         )
         self.on_arn: Arn = arn(self, "ssm", f"document/{self.on_name}")
         self.off_arn: Arn = arn(self, "ssm", f"document/{self.off_name}")
+
+    def _document(self, construct_id: str, name: str, description: str, step: str, command: str) -> ssm.CfnDocument:
+        """A JSON Command document of one ``aws:runShellScript`` step; updates create a new version."""
+        return ssm.CfnDocument(
+            self,
+            construct_id,
+            name=name,
+            document_type="Command",
+            document_format="JSON",
+            update_method="NewVersion",
+            content=command_content(description, step, command),
+        )
