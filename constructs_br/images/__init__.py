@@ -11,7 +11,15 @@ from constructs_br.images.catalogue import (
     get_variant,
     parse_arch,
 )
-from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile, MissingPinError, Pin, PreviousPin
+from constructs_br.images.lockfile import (
+    DEFAULT_LOCKFILE,
+    LockDocument,
+    Lockfile,
+    MissingPinError,
+    Pin,
+    PreviousPin,
+    Promotion,
+)
 from constructs_br.images.resolve import ImageSpec, ResolutionMode, ResolvedImage, resolve_image
 from constructs_br.images.ssm import (
     parameter_path,
@@ -27,10 +35,12 @@ __all__ = [
     "KUBERNETES_MINORS",
     "Arch",
     "ImageSpec",
+    "LockDocument",
     "Lockfile",
     "MissingPinError",
     "Pin",
     "PreviousPin",
+    "Promotion",
     "ResolutionMode",
     "ResolvedImage",
     "Variant",
