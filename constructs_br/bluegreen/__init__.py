@@ -1,9 +1,22 @@
 """Blue/green pairs, once for EKS node groups and ECS capacity: phases, slot roles and weights, per-slot specs,
-slot pins, the context-key parser. Pure Python (no ``aws_cdk``): ``brctl cutover`` and ``brctl drift`` use it too.
+slot pins, the context-key parser, adopted (existing, not managed) blue slots. Pure Python (no ``aws_cdk``):
+``brctl cutover`` and ``brctl drift`` use it too.
 
 See ``docs/blue-green.md`` for the runbook.
 """
 
+from constructs_br.bluegreen.adopt import (
+    ADOPTED_PHASES,
+    ECS_KINDS,
+    EKS_KINDS,
+    RETIRE,
+    AdoptedGroup,
+    AdoptKind,
+    adopted_targets,
+    check_transition,
+    parse_pair_phase,
+    transition_problems,
+)
 from constructs_br.bluegreen.context import SLOT_KEYS, apply_pair_context, csv, pair_keys
 from constructs_br.bluegreen.pair import (
     NAME_RULE,
@@ -43,7 +56,17 @@ from constructs_br.bluegreen.pins import (
 )
 
 __all__ = [
+    "ADOPTED_PHASES",
     "ALLOWED_PHASES",
+    "ECS_KINDS",
+    "EKS_KINDS",
+    "RETIRE",
+    "AdoptKind",
+    "AdoptedGroup",
+    "adopted_targets",
+    "check_transition",
+    "parse_pair_phase",
+    "transition_problems",
     "FLOATING",
     "NAME_RULE",
     "SAME_IMAGE_WARNING",

@@ -3,7 +3,11 @@
 Under a prefix (``br:<stage>:pair:`` or ``br:<stage>:capacity:``), each key is ``<pair>:<key>``:
 
 ======================================  ====================================================================
-``<pair>:phase``                        ``blue`` | ``blue+green`` | ``green`` | ``green+blue``
+``<pair>:phase``                        ``blue`` | ``blue+green`` | ``green`` | ``green+blue``; an adopted pair
+                                        also ``retire`` (after ``green``: its owner may delete the adopted group)
+``<pair>:adopt``                        the existing group the pair adopts as its ``blue`` slot:
+                                        ``nodegroup/<name>`` | ``asg/<name>`` (EKS pairs),
+                                        ``capacity-provider/<name>`` (ECS pairs); see :mod:`~.adopt`
 ``<pair>:<slot>:instance-types``        comma-separated instance types of one slot (an override)
 ``<pair>:<slot>:image-version``         full image version of one slot (lockfile current or previous);
                                         empty string: follow the lockfile's current pin
@@ -32,12 +36,13 @@ constructs_br.errors.ConfigError: br:pilot:pair:general:phse: got 'green'; allow
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from constructs_br.bluegreen.adopt import ECS_KINDS, EKS_KINDS, AdoptedGroup, AdoptKind, parse_pair_phase
 from constructs_br.bluegreen.pair import PairSpec
-from constructs_br.bluegreen.phases import SLOTS, parse_phase
+from constructs_br.bluegreen.phases import SLOTS
 from constructs_br.errors import ConfigError, Problem, Problems
 from constructs_br.images.ssm import validate_image_version_full
 
@@ -63,7 +68,7 @@ def parse_bool(value: Any, field: str) -> bool:
 
 def pair_keys(prefix: str, pair: str, *, retire: bool) -> tuple[str, ...]:
     """Every context key a pair accepts under ``prefix`` (what errors list as allowed)."""
-    keys = [f"{prefix}{pair}:phase"]
+    keys = [f"{prefix}{pair}:phase", f"{prefix}{pair}:adopt"]
     keys += [f"{prefix}{pair}:{slot}:{key}" for slot in SLOTS for key in SLOT_KEYS]
     if retire:
         keys.append(f"{prefix}{pair}:retire-outgoing")
@@ -83,10 +88,31 @@ def _as_keys(
     return [replace(q, field=by_field.get(q.field, q.field)) for q in problems]
 
 
+def _adopt_as_keys(problems: Sequence[Problem], pair: PairSpec[Any], prefix: str) -> list[Problem]:
+    """Problems of the pair's adopt/phase fields, renamed to the context keys that set them."""
+    f = f"{pair.field_prefix}.{pair.name}"
+    by_field = {
+        f"{f}.adopt": f"{prefix}{pair.name}:adopt",
+        f"{f}.phase": f"{prefix}{pair.name}:phase",
+        f"{f}.retired": f"{prefix}{pair.name}:phase",
+    }
+    return [replace(q, field=by_field.get(q.field, q.field)) for q in problems]
+
+
 def apply_pair_context(
-    pairs: Sequence[PairSpec[Any]], context: Mapping[str, Any], *, prefix: str, allow_retire: bool = False
+    pairs: Sequence[PairSpec[Any]],
+    context: Mapping[str, Any],
+    *,
+    prefix: str,
+    allow_retire: bool = False,
+    adopt_kinds: Collection[AdoptKind] | None = None,
 ) -> tuple[PairSpec[Any], ...]:
-    """``pairs`` with every context key under ``prefix`` applied; all problems at once, each naming its key."""
+    """``pairs`` with every context key under ``prefix`` applied; all problems at once, each naming its key.
+
+    ``adopt_kinds``: what ``<pair>:adopt`` may name (default: ECS pairs — ``allow_retire`` — a capacity provider,
+    EKS pairs a node group or ASG).
+    """
+    kinds = adopt_kinds if adopt_kinds is not None else (ECS_KINDS if allow_retire else EKS_KINDS)
     p = Problems()
     by_name = {pair.name: pair for pair in pairs}
     changes: dict[str, dict[str, Any]] = {name: {} for name in by_name}
@@ -101,7 +127,13 @@ def apply_pair_context(
         slot, _, slot_key = rest.partition(":")
         try:
             if rest == "phase":
-                changes[name]["phase"] = parse_phase(value, key)
+                adopted = by_name[name].adopt is not None or f"{prefix}{name}:adopt" in context
+                changes[name]["phase"], retired = parse_pair_phase(value, key, adopted=adopted)
+                if retired or by_name[name].retired:
+                    changes[name]["retired"] = retired
+            elif rest == "adopt":
+                text = str(value).strip()
+                changes[name]["adopt"] = AdoptedGroup.parse(text, key, kinds) if text else None
             elif rest == "retire-outgoing" and allow_retire:
                 changes[name]["retire_outgoing"] = parse_bool(value, key)
             elif slot in SLOTS and slot_key == "instance-types":
@@ -131,6 +163,7 @@ def apply_pair_context(
         try:
             out.append(dataclasses.replace(pair, **kwargs))
         except ConfigError as exc:
-            p.extend(_as_keys(exc.problems, pair, prefix, slot_changes[pair.name]))
+            renamed = _as_keys(exc.problems, pair, prefix, slot_changes[pair.name])
+            p.extend(_adopt_as_keys(renamed, pair, prefix))
     p.raise_if_any()
     return tuple(out)

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from constructs_br.bluegreen.adopt import RETIRE, AdoptedGroup, parse_pair_phase
 from constructs_br.bluegreen.phases import (
     SLOTS,
     Phase,
@@ -83,6 +84,10 @@ class PairSpec(Generic[S]):
     protection off, scaled to zero — in a deploy of its own, after its work has moved and before the next phase
     removes it. Validated on construction: name, phase, override fields, and both slots' specs (an override for
     the slot a later phase brings in fails when it is committed, not at the cutover).
+
+    ``adopt`` (:class:`~constructs_br.bluegreen.adopt.AdoptedGroup`, or its ``nodegroup/<name>`` text): the ``blue``
+    slot is an existing group this app did not create; it is never built (:attr:`built` leaves it out), takes no
+    overrides, and ``retired`` (phase ``retire``, from ``green`` only) records that its owner may delete it.
     """
 
     name: str
@@ -92,16 +97,25 @@ class PairSpec(Generic[S]):
     green: Mapping[str, Any] = field(default_factory=dict)
     retire_outgoing: bool = False
     field_prefix: str = "pairs"
+    adopt: AdoptedGroup | None = None
+    retired: bool = False
 
     def __post_init__(self) -> None:
         p = Problems()
         f = f"{self.field_prefix}.{self.name}"
         p.extend(name_problems(self.name, f"{self.field_prefix}.name"))
         try:
+            if self.adopt is not None:
+                object.__setattr__(self, "adopt", AdoptedGroup.parse(self.adopt, f"{f}.adopt"))
+            if self.phase == RETIRE:  # the phase value itself: retired in green
+                phase, retired = parse_pair_phase(self.phase, f"{f}.phase", adopted=self.adopt is not None)
+                object.__setattr__(self, "retired", retired)
+                object.__setattr__(self, "phase", phase)
             object.__setattr__(self, "phase", parse_phase(self.phase, f"{f}.phase"))
         except ConfigError as exc:
             p.extend(exc.problems)
             p.raise_if_any()
+        p.extend(self._adopt_problems(f))
         if not dataclasses.is_dataclass(self.base) or isinstance(self.base, type):
             p.add(f"{f}.base", type(self.base).__name__, "a spec dataclass instance (NodeGroupSpec, EcsCapacitySpec)")
             p.raise_if_any()
@@ -133,6 +147,44 @@ class PairSpec(Generic[S]):
             except ConfigError as exc:
                 p.extend(exc.problems)
         p.raise_if_any()
+
+    def _adopt_problems(self, f: str) -> list[Problem]:
+        out: list[Problem] = []
+        if self.retired and self.adopt is None:
+            out.append(Problem(f"{f}.phase", RETIRE, "blue | blue+green | green | green+blue", "retire: adopted only"))
+        elif self.retired and self.phase is not Phase.GREEN:
+            out.append(Problem(f"{f}.retired", True, f"false in phase {self.phase}", "retire follows green"))
+        if self.adopt is None:
+            return out
+        if self.blue:
+            out.append(
+                Problem(
+                    f"{f}.blue",
+                    dict(self.blue),
+                    "no overrides: the adopted blue slot is not built by this app",
+                    f"blue is {self.adopt.ref}",
+                )
+            )
+        if self.retire_outgoing and self.outgoing == "blue":
+            out.append(
+                Problem(
+                    f"{f}.retire_outgoing",
+                    True,
+                    f"false while the adopted blue slot is outgoing (phase {self.phase})",
+                    "brctl cutover adopted standby scales it to zero; the app never makes it deletable",
+                )
+            )
+        return out
+
+    @property
+    def built(self) -> tuple[str, ...]:
+        """The slots this app synthesizes in the phase: :attr:`present` without an adopted ``blue``."""
+        return tuple(s for s in self.present if not (self.adopt is not None and s == "blue"))
+
+    @property
+    def phase_value(self) -> str:
+        """The phase as written in config: ``retire`` for a retired adopted pair, else the phase's value."""
+        return RETIRE if self.retired else self.phase.value
 
     def overrides(self, slot: str) -> Mapping[str, Any]:
         return self.blue if slot == "blue" else self.green
