@@ -10,6 +10,12 @@ protected from scale-in, the provider's managed termination protection off — s
 CloudFormation waiting on protected instances (aws-cdk#18179).
 
 Children (logical IDs are API): ``Blue``, ``Green`` (each an :class:`EcsCapacity`).
+
+An *adopted* blue (``PairSpec.adopt`` = ``capacity-provider/<name>``, a provider this app did not create) is never
+built: only ``Green`` is. While blue is present its provider is named in :attr:`BlueGreenEcsCapacity.strategy` by
+name — an association with the cluster, not a resource (see the comment there). ``brctl cutover adopted standby``
+scales its Auto Scaling group to zero at ``green``; nothing in this app deletes it. Outputs ``AdoptedBlue`` /
+``AdoptedBlueState`` record its name and state as plain text for ``brctl``.
 """
 
 from __future__ import annotations
@@ -23,12 +29,14 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_br.bluegreen.adopt import ECS_KINDS, adopt_hint
 from constructs_br.bluegreen.pair import PairSpec
 from constructs_br.bluegreen.phases import SlotRole, serving_slot, weight
 from constructs_br.bluegreen.pins import SAME_IMAGE_WARNING, same_image_message, shared_image_version
 from constructs_br.ecs.capacity import EcsCapacity
 from constructs_br.ecs.cluster import StrategyItem
 from constructs_br.ecs.spec import EcsCapacitySpec
+from constructs_br.eks.pair import add_adopted_outputs
 from constructs_br.errors import Problems
 from constructs_br.images.lockfile import Lockfile
 
@@ -42,9 +50,11 @@ def capacity_pair_problems(pair: PairSpec[EcsCapacitySpec]) -> Problems:
     f = f"{pair.field_prefix}.{pair.name}"
     serving = serving_slot(pair.phase)
     spec = pair.slot_spec(serving)
+    if pair.adopt is not None and serving == "blue":  # the adopted provider serves; its sizes are its owner's
+        return p
     if spec.min_size < 1:
         p.add(f"{f}.{serving}.min_size", spec.min_size, ">= 1 for the slot taking tasks", "tasks need capacity")
-    if pair.outgoing is not None:
+    if pair.outgoing is not None and pair.outgoing in pair.built:
         out = pair.slot_spec(pair.outgoing)
         if spec.min_size < out.min_size:
             p.add(
@@ -79,11 +89,13 @@ class BlueGreenEcsCapacity(Construct):
         if not isinstance(pair.base, EcsCapacitySpec):
             p.add(f"{pair.field_prefix}.{pair.name}.base", type(pair.base).__name__, "an EcsCapacitySpec")
             p.raise_if_any()
+        if pair.adopt is not None and pair.adopt.kind not in ECS_KINDS:
+            p.add(f"{pair.field_prefix}.{pair.name}.adopt", pair.adopt.ref, adopt_hint(ECS_KINDS))
         p.extend(capacity_pair_problems(pair).items)
         p.raise_if_any()
         self.pair = pair
         self.slots: dict[str, EcsCapacity] = {}
-        for slot in pair.present:
+        for slot in pair.built:  # an adopted blue is never built
             self.slots[slot] = EcsCapacity(
                 self,
                 SLOT_IDS[slot],
@@ -101,12 +113,16 @@ class BlueGreenEcsCapacity(Construct):
                 field_prefix=f"{pair.field_prefix}.{pair.name}.{slot}",
             )
         self._warn_if_same_image()
+        if pair.adopt is not None:
+            add_adopted_outputs(self, pair)
 
     def _warn_if_same_image(self) -> None:
         """Warn (the deploy is safe, only pointless) when both slots are the same image and the same spec."""
         outgoing, incoming = self.pair.outgoing, self.pair.incoming
-        if outgoing is None or incoming is None:
+        if outgoing not in self.slots or incoming not in self.slots:
             return
+        assert outgoing is not None
+        assert incoming is not None
         version = shared_image_version(self.slots[outgoing].image, self.slots[incoming].image)
         a, b = (dataclasses.replace(self.pair.slot_spec(s), image_version=None) for s in (outgoing, incoming))
         if version is None or a != b:
@@ -118,8 +134,23 @@ class BlueGreenEcsCapacity(Construct):
 
     @property
     def strategy(self) -> list[StrategyItem]:
-        """One item per existing slot: weight 1 for the slot taking new tasks, 0 for the outgoing one."""
-        return [
-            StrategyItem(capacity_provider=cap.capacity_provider_name, weight=weight(self.pair.phase, slot))
-            for slot, cap in self.slots.items()
-        ]
+        """One item per existing slot: weight 1 for the slot taking new tasks, 0 for the outgoing one.
+
+        An adopted blue is named by its provider's name while its phase has it. This is an association, not a
+        resource: ``AWS::ECS::ClusterCapacityProviderAssociations`` owns the cluster's whole provider list
+        (``PutClusterCapacityProviders``), so a provider left out of it is *disassociated* from the cluster — never
+        deleted (the association resource cannot delete a provider, on update or on delete). That is why the
+        adopted provider must be listed while it serves (the first deploy of an adopted pair takes over the
+        cluster's list: name every provider the cluster uses), and why dropping it at ``green`` is safe: ECS
+        refuses the update while a service still uses it (``The specified capacity provider is in use``), and
+        ``brctl cutover next`` refuses before that.
+        """
+        items = []
+        for slot in self.pair.present:
+            if slot in self.slots:
+                name = self.slots[slot].capacity_provider_name
+            else:
+                assert self.pair.adopt is not None  # only an adopted blue is present but not built
+                name = self.pair.adopt.name
+            items.append(StrategyItem(capacity_provider=name, weight=weight(self.pair.phase, slot)))
+        return items

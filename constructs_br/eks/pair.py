@@ -13,6 +13,12 @@ the new node group is ``ACTIVE``. Before the next phase deletes the outgoing nod
 pods move one node at a time under their PodDisruptionBudgets instead of all at once when EKS deletes the group.
 
 Both slots on the same pinned image with the same spec is a synth warning (``constructs-br:same-image-both-slots``).
+
+An *adopted* blue (``PairSpec.adopt``: ``nodegroup/<name>`` or ``asg/<name>``, a group this app did not create) is
+never built — no resource, no import CloudFormation could delete. Only ``Green`` is built next to it; the adopted
+group's name is recorded as plain text in the stack outputs ``AdoptedBlue`` and ``AdoptedBlueState``
+(``serving`` | ``outgoing`` | ``standby`` | ``retired``) for ``brctl``. Its outgoing taint goes through the EKS API
+(``brctl cutover adopted taint``), not the template, because the template does not own it.
 """
 
 from __future__ import annotations
@@ -21,13 +27,15 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
-from aws_cdk import Annotations
+from aws_cdk import Annotations, CfnOutput
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_br.bluegreen.adopt import EKS_KINDS, adopt_hint
 from constructs_br.bluegreen.pair import PairSpec
+from constructs_br.bluegreen.phases import SlotRole
 from constructs_br.bluegreen.pins import SAME_IMAGE_WARNING, same_image_message, shared_image_version
 from constructs_br.eks.nodegroup import BottlerocketNodeGroup, _cluster_vpc, node_security_group
 from constructs_br.eks.spec import NodeGroupSpec, Taint, TaintEffect
@@ -38,6 +46,42 @@ from constructs_br.settings import Settings
 
 CUTOVER_TAINT_KEY = "constructs-br/cutover"
 """The taint on the outgoing slot: new pods avoid it; running pods stay until the slot is drained."""
+
+ADOPTED_STATES = {
+    None: "absent",
+    SlotRole.LIVE: "serving",
+    SlotRole.INCOMING: "serving",
+    SlotRole.OUTGOING: "outgoing",
+    SlotRole.RETIRING: "outgoing",
+}
+
+
+def adopted_state(pair: PairSpec[Any]) -> str:
+    """What the adopted blue does in the pair's phase: ``serving``, ``outgoing`` (tainted / weight 0), ``standby``
+    (``green``: scaled to zero by brctl) or ``retired`` (``retire``: its owner may delete it)."""
+    if pair.retired:
+        return "retired"
+    role = pair.role("blue")
+    return "standby" if role is None else ADOPTED_STATES[role]
+
+
+def add_adopted_outputs(scope: Construct, pair: PairSpec[Any]) -> None:
+    """Plain-text outputs naming the adopted group and its state (no resource: nothing CloudFormation could
+    delete)."""
+    assert pair.adopt is not None
+    CfnOutput(
+        scope,
+        "AdoptedBlue",
+        value=pair.adopt.ref,
+        description=f"pair {pair.name}: the existing group adopted as blue (not managed or deleted by this app)",
+    )
+    CfnOutput(
+        scope,
+        "AdoptedBlueState",
+        value=adopted_state(pair),
+        description=f"pair {pair.name}: phase {pair.phase_value}; brctl cutover adopted brings the group there",
+    )
+
 
 NodeGroupPair: TypeAlias = PairSpec[NodeGroupSpec]
 """A blue/green pair of node-group specs."""
@@ -79,6 +123,8 @@ class BlueGreenNodeGroupPair(Construct):
                 "false for EKS pairs",
                 "EKS node groups are drained with kubectl and deleted by the next phase; retiring is an ECS step",
             )
+        if pair.adopt is not None and pair.adopt.kind not in EKS_KINDS:
+            problems.add(f"{pair.field_prefix}.{pair.name}.adopt", pair.adopt.ref, adopt_hint(EKS_KINDS))
         the_vpc = vpc or _cluster_vpc(cluster)
         if the_vpc is None:
             problems.add(f"{pair.field_prefix}.{pair.name}.vpc", None, "a VPC (the imported cluster has none)")
@@ -90,7 +136,7 @@ class BlueGreenNodeGroupPair(Construct):
         self.security_group = node_security_group(self, "SecurityGroup", the_vpc)
         self.slots: dict[str, BottlerocketNodeGroup] = {}
         outgoing = pair.outgoing
-        for slot in pair.present:
+        for slot in pair.built:  # an adopted blue is never built
             spec = pair.slot_spec(slot)
             self.slots[slot] = BottlerocketNodeGroup(
                 self,
@@ -116,9 +162,13 @@ class BlueGreenNodeGroupPair(Construct):
                 ),
             )
         incoming = pair.incoming
-        if outgoing is not None and incoming is not None:
+        if outgoing in self.slots and incoming in self.slots:
+            assert outgoing is not None
+            assert incoming is not None
             self.slots[outgoing].resource.add_dependency(self.slots[incoming].resource)
             self._warn_if_same(outgoing, incoming)
+        if pair.adopt is not None:
+            add_adopted_outputs(self, pair)
 
     def _warn_if_same(self, outgoing: str, incoming: str) -> None:
         """Warn (the deploy is safe, only pointless) when both slots run the same image with the same spec."""
