@@ -32,6 +32,7 @@ from aws_cdk.region_info import RegionInfo
 from constructs import Construct, IConstruct
 
 from constructs_br.bluegreen.pair import name_problems
+from constructs_br.compliance.checkov import skip_checkov
 from constructs_br.compliance.nag import acknowledge
 from constructs_br.errors import ConfigError, Problem, Problems
 
@@ -73,6 +74,12 @@ _BUCKET_REASONS = {
     "NIST.800.53.R5-S3BucketReplicationEnabled": f"the CDK Pipelines artifact bucket {_ARTIFACTS}: git is the copy",
     "NIST.800.53.R5-S3BucketVersioningEnabled": f"the CDK Pipelines artifact bucket {_ARTIFACTS}: git is the history",
 }
+
+_CHECKOV_BUCKET = {
+    "NIST.800.53.R5-S3BucketLoggingEnabled": "CKV_AWS_18",
+    "NIST.800.53.R5-S3BucketVersioningEnabled": "CKV_AWS_21",
+}
+"""The checkov checks of the same bucket findings (skipped with the same reasons)."""
 
 ARN_RULE = "a CodeConnections connection ARN, arn:aws:codeconnections:<region>:<account>:connection/<uuid>"
 CHECK_RULE = "eks|ecs:<cluster>:<pair>, <cluster> a cluster name or @<StackName>.<OutputId> (that stack's output)"
@@ -553,12 +560,17 @@ class PipelineStack(Stack):
         if self.pipeline.pipeline.cross_region_support and any(
             t.account != self.config.account for _, t, _ in self._steps
         ):
-            acknowledge(
-                self.pipeline.pipeline.role,
-                "AwsSolutions-IAM5[Resource::*]",
+            reason = (
                 "with cross-account keys CodePipeline grants its role the KMS data-key actions on the replication "
-                "buckets' keys of the other regions' support stacks, which it cannot reference there, as Resource *",
+                "buckets' keys of the other regions' support stacks, which it cannot reference there, as Resource *"
             )
+            acknowledge(self.pipeline.pipeline.role, "AwsSolutions-IAM5[Resource::*]", reason)
+            skip_checkov(self.pipeline.pipeline.role.node.find_child("DefaultPolicy"), "CKV_AWS_111", reason)
+        # cfn-lint E3703 (prefer Fn::Sub to an empty-delimiter Fn::Join) on the deploy actions' RoleArn: CDK Pipelines
+        # renders the targets' cfn-exec-role ARNs with Fn::Join; valid CloudFormation, and not ours to render.
+        cast(CfnResource, self.pipeline.pipeline.node.default_child).add_metadata(
+            "cfn-lint", {"config": {"ignore_checks": ["E3703"]}}
+        )
         mutation = self.pipeline.self_mutation_project
         for qualifier in ("Resource::*", f"Resource::arn:*:iam::{self.config.account}:role/*"):
             acknowledge(
@@ -572,6 +584,8 @@ class PipelineStack(Stack):
         for b in buckets:
             for rule, reason in _BUCKET_REASONS.items():
                 acknowledge(b, rule, reason)
+                if rule in _CHECKOV_BUCKET:
+                    skip_checkov(b, _CHECKOV_BUCKET[rule], reason)
         for step, target, checks in self._steps:
             for qualifier, reason in self._own_wildcards(target, checks).items():
                 acknowledge(step.project, f"AwsSolutions-IAM5[{qualifier}]", reason)
