@@ -20,9 +20,11 @@ The runbook around it is ``docs/rollout.md``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, cast
 
 from aws_cdk import Aws, CfnOutput, CfnResource, Environment, Stack, Stage, pipelines
@@ -50,6 +52,9 @@ BRCTL = ".venv/bin/brctl"
 """``make setup`` installs the CLI into the checkout's venv (the same one ``make test`` uses)."""
 CHECK_PROFILE = "br-target"
 """The AWS profile the post-deploy step assumes the target account's CDK lookup role with (cross-account only)."""
+
+PACKAGE_JSON = Path(__file__).resolve().parent.parent / "package.json"
+"""Pins the CDK CLI ``make synth`` uses; the self-mutation step installs the same version."""
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
@@ -283,6 +288,15 @@ def _wave_problems(waves: Sequence[PipelineWave]) -> tuple[list[Problem], dict[s
     return p.items, checks
 
 
+def pinned_cdk_cli_version(package_json: Path = PACKAGE_JSON) -> str | None:
+    """The ``aws-cdk`` version ``package.json`` pins (``None`` without one: CDK Pipelines then installs the latest)."""
+    if not package_json.is_file():
+        return None
+    data = json.loads(package_json.read_text())
+    version = {**data.get("dependencies", {}), **data.get("devDependencies", {})}.get("aws-cdk")
+    return str(version) if version else None
+
+
 def _stack_named(stage: Stage, name: str) -> Stack | None:
     return next((c for c in stage.node.find_all() if isinstance(c, Stack) and c.stack_name == name), None)
 
@@ -403,6 +417,7 @@ class PipelineStack(Stack):
             cross_account_keys=cross_account,
             enable_key_rotation=True if cross_account else None,
             publish_assets_in_parallel=False,
+            cli_version=pinned_cdk_cli_version(),
             code_build_defaults=pipelines.CodeBuildOptions(
                 # Python 3.12 and Node 20+: what make synth / make test require.
                 build_environment=codebuild.BuildEnvironment(build_image=codebuild.LinuxBuildImage.STANDARD_7_0),
