@@ -467,11 +467,12 @@ class PipelineStack(Stack):
         p.raise_if_any()
         cross_account = target.account != self.config.account
         run = f"AWS_PROFILE={CHECK_PROFILE} {BRCTL}" if cross_account else BRCTL
-        region = f"--region {target.region}"
+        # --stage: judge against the stage's own lockfile channel ([tool.brctl] channel).
+        where = f"--stage {target.stage} --region {target.region}"
         eks = [n for n, c in zip(names, checks, strict=True) if c.kind == "eks"]
-        commands = [f"{run} drift {region}" + "".join(f" --cluster {n}" for n in eks)]
+        commands = [f"{run} drift {where}" + "".join(f" --cluster {n}" for n in eks)]
         commands += [
-            f"{run} cutover status --cluster {n} --pair {c.pair} {region}" + (" --ecs" if c.kind == "ecs" else "")
+            f"{run} cutover status --cluster {n} --pair {c.pair} {where}" + (" --ecs" if c.kind == "ecs" else "")
             for n, c in zip(names, checks, strict=True)
         ]
         install = ["make setup"]

@@ -259,9 +259,10 @@ def test_pilot_check_runs_drift_and_cutover_status_with_exactly_the_read_only_ca
     spec = _buildspec(template, check["Configuration"]["ProjectName"])
     assert spec["phases"]["install"]["commands"] == ["make setup"]
     assert spec["phases"]["build"]["commands"] == [
-        ".venv/bin/brctl drift --region us-west-2 --cluster BrPilot-Cluster",
-        ".venv/bin/brctl cutover status --cluster BrPilot-Cluster --pair general --region us-west-2",
-        '.venv/bin/brctl cutover status --cluster "$BR_CLUSTER_1" --pair general --region us-west-2 --ecs',
+        ".venv/bin/brctl drift --stage pilot --region us-west-2 --cluster BrPilot-Cluster",
+        ".venv/bin/brctl cutover status --cluster BrPilot-Cluster --pair general --stage pilot --region us-west-2",
+        '.venv/bin/brctl cutover status --cluster "$BR_CLUSTER_1" --pair general --stage pilot --region us-west-2'
+        " --ecs",
     ]
     # The ECS cluster's generated name comes from the stack output, read after the stack deployed.
     env = json.loads(check["Configuration"]["EnvironmentVariables"])
@@ -288,8 +289,8 @@ def test_canary_check_has_no_ecs_grants_when_it_checks_no_ecs_pair(template: dic
     check, statements = _checks(template, "canary-us-east-1")
     commands = _buildspec(template, check["Configuration"]["ProjectName"])["phases"]["build"]["commands"]
     assert commands == [
-        ".venv/bin/brctl drift --region us-east-1 --cluster BrCanary-Cluster",
-        ".venv/bin/brctl cutover status --cluster BrCanary-Cluster --pair general --region us-east-1",
+        ".venv/bin/brctl drift --stage canary --region us-east-1 --cluster BrCanary-Cluster",
+        ".venv/bin/brctl cutover status --cluster BrCanary-Cluster --pair general --stage canary --region us-east-1",
     ]
     assert _actions(_own(statements)) == _READ_ONLY | _EKS
 
@@ -305,9 +306,10 @@ def test_cross_account_check_assumes_the_target_lookup_role_only(template: dict[
         "aws configure set profile.br-target.credential_source EcsContainer",
     ]
     assert spec["phases"]["build"]["commands"] == [
-        f"AWS_PROFILE=br-target .venv/bin/brctl drift --region {region} --cluster BrProduction-Cluster",
+        f"AWS_PROFILE=br-target .venv/bin/brctl drift --stage production --region {region}"
+        " --cluster BrProduction-Cluster",
         "AWS_PROFILE=br-target .venv/bin/brctl cutover status --cluster BrProduction-Cluster --pair general "
-        f"--region {region}",
+        f"--stage production --region {region}",
     ]
     (assume,) = _own(statements)
     assert assume["Action"] == "sts:AssumeRole"
