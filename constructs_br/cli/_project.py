@@ -10,30 +10,48 @@ explicit options. This repository's own table is the example::
     assembly = "cdk.out"
     eks-stack = "Br{Stage}"              # {stage} = pilot, {Stage} = Pilot
     ecs-stack = "Br{Stage}Ecs"
+    nodes-stack = "Br{Stage}Nodes"
     pair-key = "br:{stage}:pair:{pair}:{key}"
     capacity-key = "br:{stage}:capacity:{pair}:{key}"
+    channels = ["pilot", "canary", "production"]   # promotion order; refresh writes the first
+    channel = "{stage}"                  # the lockfile channel a stage reads
+    soak = { pilot = "24h", canary = "72h" }      # time a pin stays in a channel before promotion
 
-Every key is optional; the defaults are shown above except ``stages`` (default: any stage name is accepted) and
-the stack templates (default ``{Stage}`` and ``{Stage}Ecs``).
+Every key is optional; the defaults are shown above except ``stages`` (default: any stage name is accepted), the
+stack templates (default ``{Stage}``, ``{Stage}Ecs`` and ``{Stage}Nodes``), ``channels`` (default: ``stages``, else
+pilot, canary, production) and ``soak`` (default: none, i.e. 0). Soak times are a whole number and a unit: ``30m``,
+``24h``, ``7d``.
 
 >>> cfg = ProjectConfig(eks_stack="Br{Stage}")
 >>> cfg.eks_stack_name("pilot"), cfg.pair_context_key("pilot", "general", "phase")
 ('BrPilot', 'br:pilot:pair:general:phase')
+>>> cfg = ProjectConfig(stages=("pilot", "prod"), channels=("pilot", "prod"), soak=(("pilot", "24h"),))
+>>> cfg.channel_name("prod"), cfg.stage_of_channel("pilot"), cfg.soak_time("pilot"), cfg.soak_time("prod")
+('prod', 'pilot', datetime.timedelta(days=1), datetime.timedelta(0))
 >>> ProjectConfig(stages=("pilot",)).check_stage("prod")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-constructs_br.errors.ConfigError: --stage: got 'prod'; allowed: pilot ...
+constructs_br.errors.ConfigError: --stage: got 'prod'; allowed: pilot
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from constructs_br.errors import ConfigError, Problems
+from constructs_br.images.lockfile import LockDocument, Lockfile, validate_channel
+
+DEFAULT_CHANNELS = ("pilot", "canary", "production")
+"""Promotion channels when ``[tool.brctl]`` names neither ``channels`` nor ``stages``."""
+SOAK_RULE = "a whole number and a unit: 30m, 24h, 7d"
+_SOAK_RE = re.compile(r"^([0-9]{1,6})([mhd])$")
+_SOAK_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 _KEYS = {
     "stages": "stages",
@@ -41,9 +59,21 @@ _KEYS = {
     "assembly": "assembly",
     "eks-stack": "eks_stack",
     "ecs-stack": "ecs_stack",
+    "nodes-stack": "nodes_stack",
     "pair-key": "pair_key",
     "capacity-key": "capacity_key",
+    "channels": "channels",
+    "channel": "channel",
+    "soak": "soak",
 }
+
+
+def parse_soak(value: object, field: str = "soak") -> timedelta:
+    """A soak time (``30m``, ``24h``, ``7d``) as a ``timedelta``."""
+    match = _SOAK_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ConfigError(field, value, SOAK_RULE)
+    return timedelta(**{_SOAK_UNITS[match.group(2)]: int(match.group(1))})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,9 +85,52 @@ class ProjectConfig:
     assembly: str = "cdk.out"
     eks_stack: str = "{Stage}"
     ecs_stack: str = "{Stage}Ecs"
+    nodes_stack: str = "{Stage}Nodes"
     pair_key: str = "br:{stage}:pair:{pair}:{key}"
     capacity_key: str = "br:{stage}:capacity:{pair}:{key}"
+    channels: tuple[str, ...] = ()
+    """Promotion channels in promotion order: ``brctl pins refresh`` writes the first, ``promote`` moves forward.
+    Empty (the default) means ``stages``, else :data:`DEFAULT_CHANNELS`."""
+    channel: str = "{stage}"
+    """Template of the lockfile channel a stage reads."""
+    soak: tuple[tuple[str, str], ...] = ()
+    """``(channel, "24h")`` pairs: how long a pin stays in that channel before ``promote`` copies it onward."""
     source: str | None = None
+
+    def __post_init__(self) -> None:
+        p = Problems()
+        if not self.channels:
+            object.__setattr__(self, "channels", tuple(self.stages) or DEFAULT_CHANNELS)
+        if len(set(self.channels)) != len(self.channels):
+            p.add("[tool.brctl] channels", list(self.channels), "each channel once")
+        for name in self.channels:
+            try:
+                validate_channel(name, "[tool.brctl] channels")
+            except ConfigError as exc:
+                p.extend(exc.problems)
+        for name, value in self.soak:
+            if name not in self.channels:
+                p.add(
+                    f"[tool.brctl] soak.{name}", value, "a soak time for one of channels: " + " | ".join(self.channels)
+                )
+            try:
+                parse_soak(value, f"[tool.brctl] soak.{name}")
+            except ConfigError as exc:
+                p.extend(exc.problems)
+        for stage in self.stages:
+            try:
+                name = self.channel_name(stage)
+            except ConfigError as exc:
+                p.extend(exc.problems)
+                continue
+            if name not in self.channels:
+                p.add(
+                    "[tool.brctl] channel",
+                    self.channel,
+                    "a template naming one of channels (" + " | ".join(self.channels) + ") for every stage",
+                    f"stage {stage} -> {name!r}",
+                )
+        p.raise_if_any()
 
     @property
     def root(self) -> Path:
@@ -75,6 +148,41 @@ class ProjectConfig:
 
     def ecs_stack_name(self, stage: str) -> str:
         return _fill(self.ecs_stack, "ecs-stack", stage=stage)
+
+    def nodes_stack_name(self, stage: str) -> str:
+        """The stack of a stage's EKS node groups (``Br{Stage}Nodes`` in this repository)."""
+        return _fill(self.nodes_stack, "nodes-stack", stage=stage)
+
+    def channel_name(self, stage: str) -> str:
+        """The lockfile channel ``stage`` reads (the ``channel`` template filled in)."""
+        return validate_channel(_fill(self.channel, "channel", stage=stage), f"[tool.brctl] channel ({stage})")
+
+    def stage_of_channel(self, channel: str) -> str | None:
+        """The stage that reads ``channel`` (the first in ``stages`` order; with no ``stages``, the stage named like
+        the channel if the template maps it there); ``None`` when no stage does."""
+        candidates = self.stages or (channel,)
+        for stage in candidates:
+            try:
+                if self.channel_name(stage) == channel:
+                    return stage
+            except ConfigError:
+                continue
+        return None
+
+    def soak_time(self, channel: str) -> timedelta:
+        """How long a pin must stay in ``channel`` before promotion (0 when ``soak`` does not name it)."""
+        for name, value in self.soak:
+            if name == channel:
+                return parse_soak(value, f"[tool.brctl] soak.{name}")
+        return timedelta(0)
+
+    def check_channel(self, channel: str, field: str = "--channel") -> str:
+        """``channel`` if it is one of ``channels``, else a :class:`ConfigError` naming ``field`` and the list."""
+        validate_channel(channel, field)
+        if channel not in self.channels:
+            where = f" ([tool.brctl] channels in {self.source})" if self.source else " ([tool.brctl] channels)"
+            raise ConfigError(field, channel, " | ".join(self.channels) + where)
+        return channel
 
     def pair_context_key(self, stage: str, pair: str, key: str) -> str:
         return _fill(self.pair_key, "pair-key", stage=stage, pair=pair, key=key)
@@ -105,17 +213,37 @@ def from_table(table: Mapping[str, Any], source: str | None = None) -> ProjectCo
         if key not in _KEYS:
             p.add(f"[tool.brctl] {key}", value, ", ".join(sorted(_KEYS)))
             continue
-        if key == "stages":
+        if key in {"stages", "channels"}:
             if not isinstance(value, list) or not all(isinstance(s, str) and s for s in value):
-                p.add("[tool.brctl] stages", value, "a list of stage names")
+                p.add(f"[tool.brctl] {key}", value, f"a list of {key[:-1]} names")
                 continue
-            kwargs["stages"] = tuple(value)
+            kwargs[key] = tuple(value)
+        elif key == "soak":
+            if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+                p.add("[tool.brctl] soak", value, 'a table {channel = "24h", ...} (' + SOAK_RULE + ")")
+                continue
+            kwargs["soak"] = tuple(sorted(value.items()))
         elif not isinstance(value, str) or not value:
             p.add(f"[tool.brctl] {key}", value, "a non-empty string")
         else:
             kwargs[_KEYS[key]] = value
+    if kwargs.get("channels") == ():
+        p.add("[tool.brctl] channels", [], "one or more channel names")
     p.raise_if_any()
-    return ProjectConfig(**kwargs, source=source)
+    try:
+        return ProjectConfig(**kwargs, source=source)
+    except ConfigError as exc:  # cross-key checks (channels, channel, soak), each named [tool.brctl] <key>
+        raise ConfigError(problems=exc.problems) from None
+
+
+def stage_lockfile(project: ProjectConfig, path: str | Path, stage: str) -> Lockfile:
+    """The pins ``stage`` deploys: its channel (``channel`` template) of the lockfile at ``path``; a version 1 file's
+    one set of pins (every stage read the same pins then). Errors name the stage and the channels that exist."""
+    project.check_stage(stage)
+    doc = LockDocument.load(path)
+    if doc.legacy:
+        return doc.channel(stage)
+    return doc.channel(project.channel_name(stage), field=f"channel of stage {stage}")
 
 
 def load_project(path: str | Path | None = None, start: Path | None = None) -> ProjectConfig:

@@ -15,22 +15,29 @@ the lockfile's current pin when the tag is absent or ``floating``, the previous 
 slot kept on its image while the other slot takes the new one), and drift for any version the lockfile no longer
 records.
 
+Which pins: a version 2 lockfile has one channel per stage, so ``--stage S`` (the channel the ``[tool.brctl]
+channel`` template names for S) or ``--channel C`` says which; a version 1 lockfile has one set of pins and needs
+neither. With a stage or channel, resources tagged ``constructs-br:stage`` with a stage that reads another channel
+are ``skipped`` (they are judged against their own channel); untagged resources are judged.
+
 Exit 0 when everything matches, 1 on any drift (or an AWS call that failed), 2 on usage errors.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from constructs_br import tags
 from constructs_br.cli import _aws, _output
 from constructs_br.cli._expected import Expectation, expect
+from constructs_br.cli._project import ProjectConfig, load_project, stage_lockfile
 from constructs_br.cli.main import EXIT_CHECK_FAILED, EXIT_OK
 from constructs_br.errors import ConfigError
 from constructs_br.images.catalogue import Arch, get_variant, parse_eks_ami_type
-from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile, validate_region
+from constructs_br.images.lockfile import DEFAULT_LOCKFILE, LockDocument, Lockfile, validate_region
 
 OK = "ok"
 DRIFT = "drift"
@@ -63,8 +70,39 @@ def _variant_or_none(name: str | None) -> str | None:
         return None
 
 
-def _check_instances(region: str, lock: Lockfile) -> list[Finding]:
-    return [_instance_finding(region, inst, lock) for inst in _aws.describe_instances_with_tag(region, tags.FLEET)]
+def _other_stage(resource_tags: Mapping[str, str], stages: Collection[str] | None) -> str | None:
+    """The resource's stage tag when it names a stage outside ``stages`` (``None``: judge the resource)."""
+    stage = resource_tags.get(tags.STAGE)
+    if stages is None or not stage or stage in stages:
+        return None
+    return stage
+
+
+def _skipped_stage(region: str, kind: str, resource: str, resource_tags: Mapping[str, str], stage: str) -> Finding:
+    return Finding(
+        region,
+        kind,
+        resource,
+        resource_tags.get(tags.FLEET),
+        resource_tags.get(tags.VARIANT),
+        None,
+        None,
+        None,
+        SKIPPED,
+        f"stage {stage} reads another lockfile channel",
+    )
+
+
+def _check_instances(region: str, lock: Lockfile, stages: Collection[str] | None = None) -> list[Finding]:
+    out: list[Finding] = []
+    for inst in _aws.describe_instances_with_tag(region, tags.FLEET):
+        other = _other_stage(inst.tags, stages)
+        out.append(
+            _skipped_stage(region, "instance", inst.instance_id, inst.tags, other)
+            if other
+            else _instance_finding(region, inst, lock)
+        )
+    return out
 
 
 def _instance_finding(region: str, inst: _aws.InstanceInfo, lock: Lockfile) -> Finding:
@@ -106,8 +144,14 @@ def _pinned(exp: Expectation) -> str:
     return f"pinned {exp.pin.image_version}"
 
 
-def _check_asgs(region: str, lock: Lockfile) -> list[Finding]:
-    return [_asg_finding(region, asg, lock) for asg in _aws.asgs_with_tag_key(region, tags.FLEET)]
+def _check_asgs(region: str, lock: Lockfile, stages: Collection[str] | None = None) -> list[Finding]:
+    out: list[Finding] = []
+    for asg in _aws.asgs_with_tag_key(region, tags.FLEET):
+        other = _other_stage(asg.tags, stages)
+        out.append(
+            _skipped_stage(region, "asg", asg.name, asg.tags, other) if other else _asg_finding(region, asg, lock)
+        )
+    return out
 
 
 def _asg_finding(region: str, asg: _aws.AsgInfo, lock: Lockfile) -> Finding:
@@ -149,8 +193,18 @@ def _asg_finding(region: str, asg: _aws.AsgInfo, lock: Lockfile) -> Finding:
     return finding(status, image.architecture, exp.pin.image_id, image_id, "launch template image; " + _pinned(exp))
 
 
-def _check_nodegroups(region: str, cluster: str, lock: Lockfile) -> list[Finding]:
-    return [_nodegroup_finding(region, ng, lock) for ng in _aws.list_nodegroups(region, cluster)]
+def _check_nodegroups(
+    region: str, cluster: str, lock: Lockfile, stages: Collection[str] | None = None
+) -> list[Finding]:
+    out: list[Finding] = []
+    for ng in _aws.list_nodegroups(region, cluster):
+        other = _other_stage(ng.tags, stages)
+        out.append(
+            _skipped_stage(region, "nodegroup", f"{ng.cluster}/{ng.name}", ng.tags, other)
+            if other
+            else _nodegroup_finding(region, ng, lock)
+        )
+    return out
 
 
 def _nodegroup_finding(region: str, ng: _aws.NodegroupInfo, lock: Lockfile) -> Finding:
@@ -232,41 +286,108 @@ def _error(region: str, kind: str, resource: str, detail: str) -> Finding:
     return Finding(region, kind, resource, None, None, None, None, None, ERROR, detail)
 
 
+def stages_reading(project: ProjectConfig, channel: str) -> tuple[str, ...]:
+    """The configured stages whose ``channel`` template names ``channel``."""
+    out: list[str] = []
+    for stage in project.stages:
+        try:
+            if project.channel_name(stage) == channel:
+                out.append(stage)
+        except ConfigError:
+            continue
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The pins drift compares against, and which stages' resources are judged (``None``: every resource)."""
+
+    lock: Lockfile
+    channel: str | None
+    stages: tuple[str, ...] | None
+
+
+def select(
+    project: ProjectConfig, path: str, *, stage: str | None, channel: str | None, doc: LockDocument | None = None
+) -> Target:
+    """The pins for ``--stage`` / ``--channel`` (one of them; a version 1 lockfile needs neither)."""
+    if stage is not None and channel is not None:
+        raise ConfigError("--channel", channel, "either --stage or --channel, not both")
+    doc = doc if doc is not None else LockDocument.load(path)
+    if stage is not None:
+        lock = stage_lockfile(project, path, stage)
+        return Target(lock, None if doc.legacy else project.channel_name(stage), (stage,))
+    if channel is not None:
+        lock = doc.channel(channel, field="--channel")
+        return Target(lock, None if doc.legacy else channel, stages_reading(project, channel) or None)
+    if doc.legacy:
+        return Target(doc.channel("legacy"), None, None)
+    raise ConfigError(
+        "--stage",
+        None,
+        "--stage S (its channel) or --channel C, because this lockfile has channels: "
+        + (" | ".join(doc.channel_names) or "none yet"),
+        f"e.g. brctl drift --stage {project.stages[0] if project.stages else project.channels[0]} ...",
+    )
+
+
+def collect(
+    regions: Sequence[str],
+    lock: Lockfile,
+    clusters: Sequence[str] = (),
+    *,
+    stages: Collection[str] | None = None,
+    progress: bool = True,
+) -> list[Finding]:
+    """Every finding for ``regions`` against ``lock`` (what ``brctl drift`` prints; ``brctl pins promote`` reads
+    it for the source stage). AWS failures are ``error`` findings, never exceptions."""
+    findings: list[Finding] = []
+    for region in regions:
+        if progress:
+            _output.info(
+                f"{region}: checking fleet instances" + (f" and clusters {', '.join(clusters)}" if clusters else "")
+            )
+        try:
+            findings.extend(_check_instances(region, lock, stages))
+        except _aws.AwsError as exc:
+            findings.append(_error(region, "instance", "*", str(exc)))
+        try:
+            findings.extend(_check_asgs(region, lock, stages))
+        except _aws.AwsError as exc:
+            findings.append(_error(region, "asg", "*", str(exc)))
+        for cluster in clusters:
+            try:
+                findings.extend(_check_nodegroups(region, cluster, lock, stages))
+            except _aws.AwsError as exc:
+                findings.append(
+                    Finding(region, "nodegroup", f"{cluster}/*", None, None, None, None, None, ERROR, str(exc))
+                )
+    return findings
+
+
 def cmd_drift(args: argparse.Namespace) -> int:
-    lock = Lockfile.load(args.lockfile)
+    project = load_project(getattr(args, "project", None))
+    target = select(project, args.lockfile, stage=args.stage, channel=args.channel)
+    lock = target.lock
     regions = list(dict.fromkeys(args.region or [])) or list(lock.regions())
     if not regions:
         raise ConfigError("--region", None, "one or more AWS regions", "the lockfile has none; pass --region")
     for region in regions:
         validate_region(region, field="--region")
-    findings: list[Finding] = []
-    for region in regions:
-        if not args.json:
-            _output.info(
-                f"{region}: checking fleet instances"
-                + (f" and clusters {', '.join(args.cluster)}" if args.cluster else "")
-            )
-        try:
-            findings.extend(_check_instances(region, lock))
-        except _aws.AwsError as exc:
-            findings.append(_error(region, "instance", "*", str(exc)))
-        try:
-            findings.extend(_check_asgs(region, lock))
-        except _aws.AwsError as exc:
-            findings.append(_error(region, "asg", "*", str(exc)))
-        for cluster in args.cluster or []:
-            try:
-                findings.extend(_check_nodegroups(region, cluster, lock))
-            except _aws.AwsError as exc:
-                findings.append(
-                    Finding(region, "nodegroup", f"{cluster}/*", None, None, None, None, None, ERROR, str(exc))
-                )
+    findings = collect(regions, lock, args.cluster or [], stages=target.stages, progress=not args.json)
     drifted = any(f.status in (DRIFT, ERROR) for f in findings)
     if args.json:
-        _output.emit_json({"drift": drifted, "lockfile": str(args.lockfile), "findings": [asdict(f) for f in findings]})
+        _output.emit_json(
+            {
+                "drift": drifted,
+                "lockfile": str(args.lockfile),
+                "channel": target.channel,
+                "findings": [asdict(f) for f in findings],
+            }
+        )
     else:
         _output.table(
-            "Drift against " + str(args.lockfile),
+            "Drift against " + str(args.lockfile) + (f" (channel {target.channel})" if target.channel else ""),
             ["region", "kind", "resource", "fleet", "variant/arch", "expected", "actual", "status", "detail"],
             [
                 (
@@ -293,5 +414,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--region", action="append", metavar="R", help="region to check (repeatable; default: lockfile's)")
     p.add_argument("--cluster", action="append", metavar="C", help="EKS cluster to check (repeatable)")
     p.add_argument("--lockfile", default=DEFAULT_LOCKFILE, metavar="PATH", help=f"default: ./{DEFAULT_LOCKFILE}")
+    p.add_argument("--stage", metavar="S", help="the stage whose lockfile channel to compare with (version 2 lockfile)")
+    p.add_argument("--channel", metavar="C", help="the lockfile channel to compare with (instead of --stage)")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(handler=cmd_drift)

@@ -12,8 +12,8 @@ Statuses: ``current`` (the pin is the newest image), ``behind`` (newer images ex
 refuse to deploy). Exit 1 when any pin is ``too-old``, ``gone``, ``unknown`` or ``example``; 0 otherwise; 2 on usage
 errors.
 
-Promotion channels do not exist yet: every result carries ``"channel": null`` in ``--json`` and the table's columns
-are a list (:data:`COLUMNS`), so a channel is one more field and one more column.
+Every channel of a version 2 lockfile is checked (a pin in two channels is reported once per channel); each result
+carries its ``"channel"`` (``null`` for a version 1 lockfile, whose one set every stage reads).
 
 >>> versions_behind("1.50.0-abcdef12", "1.52.1-0123abcd")
 ('minor', 2)
@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from constructs_br.cli import _aws, _output
 from constructs_br.cli.main import EXIT_CHECK_FAILED, EXIT_OK
 from constructs_br.errors import ConfigError
-from constructs_br.images.lockfile import Lockfile, Pin, refresh_command, utc_now
+from constructs_br.images.lockfile import LockDocument, Pin, refresh_command, utc_now
 from constructs_br.images.ssm import LATEST, parameter_path, short_version
 
 DEFAULT_MAX_AGE_DAYS = 30
@@ -86,7 +86,7 @@ class Result:
     pin: Pin
     status: Status
     channel: str | None = None
-    """Promotion channel of the pin: future work, always ``None`` today."""
+    """Promotion channel of the pin (``None``: a version 1 lockfile)."""
     latest_image_id: str | None = None
     latest_version: str | None = None
     pinned_created: str | None = None
@@ -132,6 +132,7 @@ class Result:
 
 COLUMNS: tuple[tuple[str, Callable[[Result], Any]], ...] = (
     ("region", lambda r: r.pin.region),
+    ("channel", lambda r: r.channel or "(all)"),
     ("variant/arch", lambda r: f"{r.pin.variant}/{r.pin.arch}"),
     ("pinned", lambda r: f"{r.pin.image_version} ({r.pin.image_id})"),
     ("latest", lambda r: f"{r.latest_version} ({r.latest_image_id})" if r.latest_version else None),
@@ -140,7 +141,7 @@ COLUMNS: tuple[tuple[str, Callable[[Result], Any]], ...] = (
     ("status", lambda r: r.status),
     ("notes", lambda r: "; ".join(r.reasons) or None),
 )
-"""The table, column by column (a ``channel`` column goes after ``region`` once channels exist)."""
+"""The table, column by column."""
 
 
 def judge(
@@ -245,16 +246,22 @@ def _max_age(value: object) -> int:
 
 def cmd_outdated(args: argparse.Namespace) -> int:
     """``brctl pins outdated`` (dispatched from :mod:`constructs_br.cli.pins`)."""
+    from constructs_br.cli._project import load_project
+    from constructs_br.cli.pins import channels_in_order
+
     max_age = _max_age(args.max_age_days)
-    lock = Lockfile.load(args.lockfile)
-    by_region: dict[str, list[Pin]] = {}
-    for pin in lock.pins():
-        by_region.setdefault(pin.region, []).append(pin)
+    doc = LockDocument.load(args.lockfile)
     results: list[Result] = []
-    for region, pins in sorted(by_region.items()):
-        if not args.json:
-            _output.info(f"{region}: checking {len(pins)} pin(s) against the newest published images")
-        results.extend(check_region(region, sorted(pins, key=lambda p: p.key), max_age))
+    for channel, lock in channels_in_order(doc, load_project(getattr(args, "project", None))):
+        by_region: dict[str, list[Pin]] = {}
+        for pin in lock.pins():
+            by_region.setdefault(pin.region, []).append(pin)
+        for region, pins in sorted(by_region.items()):
+            if not args.json:
+                where = f" of channel {channel}" if channel else ""
+                _output.info(f"{region}: checking {len(pins)} pin(s){where} against the newest published images")
+            checked = check_region(region, sorted(pins, key=lambda p: p.key), max_age)
+            results.extend(replace(r, channel=channel) for r in checked)
     ok = not any(r.status in FAILING for r in results)
     if args.json:
         _output.emit_json(
@@ -274,5 +281,6 @@ def cmd_outdated(args: argparse.Namespace) -> int:
     )
     for r in results:
         if r.status in FAILING:
-            _output.error(f"{r.pin.region} {r.pin.variant}/{r.pin.arch}: {r.status}: {'; '.join(r.reasons)}")
+            where = f"channel {r.channel}: " if r.channel else ""
+            _output.error(f"{where}{r.pin.region} {r.pin.variant}/{r.pin.arch}: {r.status}: {'; '.join(r.reasons)}")
     return EXIT_OK if ok else EXIT_CHECK_FAILED

@@ -4,22 +4,38 @@
                (all regions or none), print old -> new.
 * ``show``     the lockfile as a table or JSON.
 * ``verify``   re-check every pin against SSM and EC2; exit 1 on a missing, deregistered or mismatched image.
-* ``rollback`` restore a pin's previous image.
+* ``rollback`` restore a pin's previous image (in one channel).
+* ``promote``  copy pins from one channel to the next after checks (image exists, soak time, source stage drift).
+* ``migrate``  rewrite a version 1 lockfile as version 2 (one channel per ``[tool.brctl] channels`` entry).
+
+Channels: a version 2 lockfile holds one set of pins per promotion channel (``[tool.brctl] channels``, in promotion
+order). ``refresh`` writes the first channel (``--channel`` another), ``rollback`` works in one channel (default the
+first), ``show`` / ``verify`` / ``outdated`` cover every channel. A command that writes a version 1 lockfile
+migrates it to version 2 first (and says so on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from constructs_br.cli import _aws, _output
+from constructs_br.cli._project import ProjectConfig, load_project
 from constructs_br.cli.main import EXIT_CHECK_FAILED, EXIT_OK
 from constructs_br.errors import ConfigError, Problems
 from constructs_br.images.catalogue import Arch, Variant, get_variant, parse_arch
-from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile, Pin, utc_now, validate_region
+from constructs_br.images.lockfile import (
+    DEFAULT_LOCKFILE,
+    LockDocument,
+    Lockfile,
+    Pin,
+    utc_now,
+    validate_channel,
+    validate_region,
+)
 from constructs_br.images.ssm import (
     LATEST,
     parameter_path,
@@ -124,6 +140,51 @@ def _describe(pin: Pin | None) -> str | None:
     return None if pin is None else f"{pin.image_version} ({pin.image_id})"
 
 
+# --- channels -----------------------------------------------------------------------------------------------------
+def _project(args: argparse.Namespace) -> ProjectConfig:
+    return load_project(getattr(args, "project", None))
+
+
+def for_writing(doc: LockDocument, project: ProjectConfig) -> tuple[LockDocument, bool]:
+    """The document a writing command changes: a version 1 document migrated to version 2 with the project's
+    channels (``True``: it was migrated); a version 2 document with any configured channel it lacks added (empty)."""
+    return doc.migrate(project.channels), doc.legacy
+
+
+def save(doc: LockDocument, path: Path, *, migrated: bool, project: ProjectConfig) -> None:
+    """Write ``doc``; after a migration, one line on stderr says so."""
+    doc.save(path)
+    if migrated:
+        _output.info(
+            f"migrated {path} from lockfile version 1 to version 2: channels {', '.join(project.channels)} "
+            "each start with the version 1 pins"
+        )
+
+
+def channels_in_order(doc: LockDocument, project: ProjectConfig) -> list[tuple[str | None, Lockfile]]:
+    """Every channel's pins, in promotion order (then any channel config does not name); a legacy document's one
+    set as channel ``None``."""
+    if doc.legacy:
+        return [(None, doc.channel("legacy"))]
+    names = [n for n in project.channels if doc.has_channel(n)]
+    names += [n for n in doc.channel_names if n not in names]
+    return [(n, doc.channel(n)) for n in names]
+
+
+def _channel_filter(values: Sequence[str] | None, doc: LockDocument) -> list[str]:
+    problems = Problems()
+    for value in values or ():
+        try:
+            if not doc.legacy:
+                doc.channel(value, field="--channel")
+            else:
+                validate_channel(value, "--channel")
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    problems.raise_if_any()
+    return list(values or ())
+
+
 # --- refresh ------------------------------------------------------------------------------------------------------
 def _resolve_region(
     region: str, variant: Variant, arch: Arch, release: str, resolved_at: str
@@ -207,12 +268,20 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             validate_region(region, field="--region")
         except ConfigError as exc:
             problems.extend(exc.problems)
+    project = _project(args)
+    channel = project.channels[0]
+    try:
+        channel = project.check_channel(args.channel or channel, "--channel")
+    except ConfigError as exc:
+        problems.extend(exc.problems)
     problems.raise_if_any()
     assert variant is not None  # narrowed: raise_if_any raised otherwise
     assert arch is not None
     assert release is not None
     path = Path(args.lockfile)
-    before = Lockfile.load_or_empty(path)
+    original = LockDocument.load_or_empty(path)
+    doc, migrated = for_writing(original, project)
+    before = doc.channel(channel)
     resolved_at = utc_now()
 
     new_pins: list[Pin] = []
@@ -221,6 +290,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         if not args.json:
             _output.info(f"{region}: resolving {parameter_path(variant, arch, release)}")
         pin, region_failures, warnings = _resolve_region(region, variant, arch, release, resolved_at)
+        pin = None if pin is None else replace(pin, pinned_at=resolved_at)
         failures.extend(region_failures)
         for w in warnings:
             _output.info(f"warning: {w}")
@@ -252,15 +322,26 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             }
         )
     written = False
-    if not args.dry_run and (after != before or not path.exists()):
-        after.save(path)
+    after_doc = doc.with_channel(channel, after)
+    if not args.dry_run and (after_doc != original or not path.exists()):
+        save(after_doc, path, migrated=migrated, project=project)
         written = True
 
     if args.json:
-        _output.emit_json({"ok": True, "written": written, "lockfile": str(path), "changes": changes})
+        _output.emit_json(
+            {
+                "ok": True,
+                "written": written,
+                "lockfile": str(path),
+                "channel": channel,
+                "migrated": written and migrated,
+                "changes": changes,
+            }
+        )
     else:
+        where = f"written to {path}" if written else "not written"
         _output.table(
-            f"Bottlerocket pins: {variant.name}/{arch.value} ({f'written to {path}' if written else 'not written'})",
+            f"Bottlerocket pins: {variant.name}/{arch.value}, channel {channel} ({where})",
             ["region", "variant/arch", "old", "new", "change"],
             [
                 (
@@ -295,29 +376,58 @@ def _region_filter(values: Sequence[str] | None) -> list[str]:
 
 def cmd_show(args: argparse.Namespace) -> int:
     args.region = _region_filter(args.region)
-    lock = Lockfile.load(args.lockfile)
-    pins = [p for p in lock.pins() if not args.region or p.region in args.region]
+    doc = LockDocument.load(args.lockfile)
+    wanted = _channel_filter(args.channel, doc)
+    project = _project(args)
+    rows: list[tuple[str | None, Pin]] = [
+        (name, p)
+        for name, lock in channels_in_order(doc, project)
+        if not wanted or name is None or name in wanted
+        for p in lock.pins()
+        if not args.region or p.region in args.region
+    ]
     if args.json:
-        _output.emit_json({"lockfile": str(args.lockfile), "note": lock.note, "pins": [_pin_json(p) for p in pins]})
+        _output.emit_json(
+            {
+                "lockfile": str(args.lockfile),
+                "note": doc.note,
+                "version": 1 if doc.legacy else 2,
+                "channels": list(doc.channel_names),
+                "pins": [{"channel": name, **_pin_json(p)} for name, p in rows],
+            }
+        )
         return EXIT_OK
-    if lock.note:
-        _output.info(f"note: {lock.note}")
+    if doc.note:
+        _output.info(f"note: {doc.note}")
+    if doc.legacy:
+        _output.info(f"{args.lockfile} is lockfile version 1 (no channels: every stage reads these pins)")
     _output.table(
         f"Bottlerocket pins ({args.lockfile})",
-        ["region", "variant/arch", "image_id", "image_version", "resolved_at", "previous"],
+        ["region", "channel", "variant/arch", "image_id", "image_version", "resolved_at", "pinned_at", "previous"],
         [
             (
                 p.region,
+                name if name is not None else "(all)",
                 f"{p.variant}/{p.arch}",
                 p.image_id,
                 p.image_version,
                 p.resolved_at,
+                _pinned_note(p),
                 p.previous.image_version if p.previous else None,
             )
-            for p in pins
+            for name, p in rows
         ],
     )
     return EXIT_OK
+
+
+def _pinned_note(pin: Pin) -> str | None:
+    if pin.pinned_at is None:
+        return None
+    if pin.promoted is None:
+        return pin.pinned_at
+    how = f"forced: {pin.promoted.forced_reason}" if pin.promoted.forced_reason else "checked"
+    return f"{pin.pinned_at} (from {pin.promoted.from_channel}, {how})"
 
 
 # --- verify ---------------------------------------------------------------------------------------------------------
@@ -377,26 +487,28 @@ def _verify_result(pin: Pin, reasons: list[str], latest: str | None) -> dict[str
 
 def cmd_verify(args: argparse.Namespace) -> int:
     args.region = _region_filter(args.region)
-    lock = Lockfile.load(args.lockfile)
-    by_region: dict[str, list[Pin]] = {}
-    for pin in lock.pins():
-        if not args.region or pin.region in args.region:
-            by_region.setdefault(pin.region, []).append(pin)
+    doc = LockDocument.load(args.lockfile)
     results: list[dict[str, Any]] = []
-    for region, pins in sorted(by_region.items()):
-        if not args.json:
-            _output.info(f"{region}: verifying {len(pins)} pin(s)")
-        results.extend(_verify_region(region, pins))
+    for channel, lock in channels_in_order(doc, _project(args)):
+        by_region: dict[str, list[Pin]] = {}
+        for pin in lock.pins():
+            if not args.region or pin.region in args.region:
+                by_region.setdefault(pin.region, []).append(pin)
+        for region, pins in sorted(by_region.items()):
+            if not args.json:
+                _output.info(f"{region}: verifying {len(pins)} pin(s)" + (f" of channel {channel}" if channel else ""))
+            results.extend({"channel": channel, **r} for r in _verify_region(region, pins))
     ok = all(r["ok"] for r in results)
     if args.json:
         _output.emit_json({"ok": ok, "lockfile": str(args.lockfile), "results": results})
     else:
         _output.table(
             f"Verify {args.lockfile}",
-            ["region", "variant/arch", "image_id", "image_version", "status", "latest"],
+            ["region", "channel", "variant/arch", "image_id", "image_version", "status", "latest"],
             [
                 (
                     r["region"],
+                    r["channel"] or "(all)",
                     f"{r['variant']}/{r['arch']}",
                     r["image_id"],
                     r["image_version"],
@@ -408,7 +520,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         )
         for r in results:
             for reason in r["reasons"]:
-                _output.error(f"{r['region']} {r['variant']}/{r['arch']}: {reason}")
+                where = f"channel {r['channel']}: " if r["channel"] else ""
+                _output.error(f"{where}{r['region']} {r['variant']}/{r['arch']}: {reason}")
     return EXIT_OK if ok else EXIT_CHECK_FAILED
 
 
@@ -419,20 +532,29 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         validate_region(args.region, field="--region")
     except ConfigError as exc:
         problems.extend(exc.problems)
+    project = _project(args)
+    channel = project.channels[0]
+    try:
+        channel = project.check_channel(args.channel or channel, "--channel")
+    except ConfigError as exc:
+        problems.extend(exc.problems)
     problems.raise_if_any()
     assert variant is not None  # narrowed: raise_if_any raised otherwise
     assert arch is not None
     path = Path(args.lockfile)
-    before = Lockfile.load(path)
+    doc, migrated = for_writing(LockDocument.load(path), project)
+    before = doc.channel(channel, "--channel")
     old = before.get(args.region, variant.name, arch.value)
-    after = before.rollback(args.region, variant.name, arch.value)
+    after = before.rollback(args.region, variant.name, arch.value, now=utc_now())
     new = after.get(args.region, variant.name, arch.value)
-    after.save(path)
+    save(doc.with_channel(channel, after), path, migrated=migrated, project=project)
     if args.json:
         _output.emit_json(
             {
                 "ok": True,
                 "lockfile": str(path),
+                "channel": channel,
+                "migrated": migrated,
                 "region": args.region,
                 "variant": variant.name,
                 "arch": arch.value,
@@ -442,10 +564,40 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         )
     else:
         _output.table(
-            f"Rolled back {variant.name}/{arch.value} in {args.region} ({path}); run `brctl pins verify` before deploy",
+            f"Rolled back {variant.name}/{arch.value} in {args.region}, channel {channel} ({path}); "
+            "run `brctl pins verify` before deploy",
             ["region", "variant/arch", "old", "new"],
             [(args.region, f"{variant.name}/{arch.value}", _describe(old), _describe(new))],
         )
+    return EXIT_OK
+
+
+# --- migrate --------------------------------------------------------------------------------------------------------
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Version 1 -> 2 in place (idempotent: a version 2 file only gains configured channels it lacks)."""
+    project = _project(args)
+    path = Path(args.lockfile)
+    original = LockDocument.load(path)
+    doc, migrated = for_writing(original, project)
+    written = doc != original
+    if written:
+        save(doc, path, migrated=migrated, project=project)
+    added = [n for n in doc.channel_names if original.legacy or not original.has_channel(n)]
+    if args.json:
+        _output.emit_json(
+            {
+                "ok": True,
+                "lockfile": str(path),
+                "migrated": migrated,
+                "written": written,
+                "channels": list(doc.channel_names),
+                "added_channels": added,
+            }
+        )
+    elif not written:
+        _output.info(f"{path} is already lockfile version 2 with channels {', '.join(doc.channel_names)}")
+    elif not migrated:
+        _output.info(f"{path}: added empty channel(s) {', '.join(added)}")
     return EXIT_OK
 
 
@@ -462,12 +614,16 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     refresh.add_argument("--arch", required=True, metavar="A", help="x86_64 | arm64")
     refresh.add_argument("--release", default=LATEST, metavar="X.Y.Z", help="pin a specific release instead of latest")
     refresh.add_argument("--dry-run", action="store_true", help="check and print, write nothing")
+    refresh.add_argument(
+        "--channel", metavar="C", help="channel to write (default: the first of [tool.brctl] channels)"
+    )
     _add_lockfile(refresh)
     _add_json(refresh)
     refresh.set_defaults(handler=cmd_refresh)
 
     show = sub.add_parser("show", help="print the lockfile")
     show.add_argument("--region", action="append", metavar="R", help="only these regions (repeatable)")
+    show.add_argument("--channel", action="append", metavar="C", help="only these channels (repeatable)")
     _add_lockfile(show)
     _add_json(show)
     show.set_defaults(handler=cmd_show)
@@ -482,9 +638,39 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     rollback.add_argument("--region", required=True, metavar="R")
     rollback.add_argument("--variant", required=True, metavar="V")
     rollback.add_argument("--arch", required=True, metavar="A")
+    rollback.add_argument("--channel", metavar="C", help="channel to roll back in (default: the first channel)")
     _add_lockfile(rollback)
     _add_json(rollback)
     rollback.set_defaults(handler=cmd_rollback)
+
+    def promote_handler(args: argparse.Namespace) -> int:  # cli/promote.py is imported only when it runs
+        from constructs_br.cli.promote import cmd_promote
+
+        return cmd_promote(args)
+
+    promote = sub.add_parser(
+        "promote",
+        help="copy pins to the next channel after checks: image exists, soak time, source stage runs it (drift)",
+    )
+    promote.add_argument("--from", dest="from_channel", required=True, metavar="A", help="source channel")
+    promote.add_argument("--to", dest="to_channel", required=True, metavar="B", help="destination (after A)")
+    promote.add_argument("--region", action="append", metavar="R", help="only these regions (default: all A has)")
+    promote.add_argument("--variant", metavar="V", help="only this variant")
+    promote.add_argument("--arch", metavar="A", help="only this architecture")
+    promote.add_argument(
+        "--cluster", action="append", metavar="C", help="EKS cluster whose node groups the drift check reads"
+    )
+    promote.add_argument("--force", action="store_true", help="skip the soak and drift checks (needs --reason)")
+    promote.add_argument("--reason", metavar="TEXT", help="why --force (a few words; written into the lockfile)")
+    promote.add_argument("--dry-run", action="store_true", help="check and print, write nothing")
+    _add_lockfile(promote)
+    _add_json(promote)
+    promote.set_defaults(handler=promote_handler)
+
+    migrate = sub.add_parser("migrate", help="rewrite a version 1 lockfile as version 2 (one set per channel)")
+    _add_lockfile(migrate)
+    _add_json(migrate)
+    migrate.set_defaults(handler=cmd_migrate)
 
     def outdated_handler(args: argparse.Namespace) -> int:  # cli/outdated.py is imported only when it runs
         from constructs_br.cli.outdated import cmd_outdated

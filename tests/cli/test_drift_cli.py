@@ -62,7 +62,7 @@ def test_no_drift_exit_0(moto: Moto, brctl: Run) -> None:
     pin(brctl, "aws-ecs-2", "arm64")
     instance = launch(moto, image, "aws-ecs-2")
 
-    code, out, err = brctl("drift", "--json")
+    code, out, err = brctl("drift", "--stage", "pilot", "--json")
 
     assert code == 0, err
     doc = json.loads(out)
@@ -81,7 +81,7 @@ def test_instance_on_other_image_is_drift(moto: Moto, brctl: Run) -> None:
     # Not a fleet instance: ignored.
     moto.client("ec2").run_instances(ImageId=old, MinCount=1, MaxCount=1)
 
-    code, out, _ = brctl("drift", "--json")
+    code, out, _ = brctl("drift", "--stage", "pilot", "--json")
 
     assert code == 1
     by_id = {f["resource"]: f for f in json.loads(out)["findings"]}
@@ -89,7 +89,7 @@ def test_instance_on_other_image_is_drift(moto: Moto, brctl: Run) -> None:
     assert (by_id[stale]["status"], by_id[stale]["expected"], by_id[stale]["actual"]) == ("drift", new, old)
     assert by_id[fresh]["status"] == "ok"
 
-    code, out, _ = brctl("drift")
+    code, out, _ = brctl("drift", "--stage", "pilot")
     assert code == 1
     assert "DRIFT" in out
     assert stale in out
@@ -101,7 +101,7 @@ def test_instance_without_variant_tag_or_pin_is_drift(moto: Moto, brctl: Run) ->
     untagged = launch(moto, image, None)
     unpinned = launch(moto, image, "aws-ecs-3")
 
-    code, out, _ = brctl("drift", "--json")
+    code, out, _ = brctl("drift", "--stage", "pilot", "--json")
 
     assert code == 1
     by_id = {f["resource"]: f for f in json.loads(out)["findings"]}
@@ -117,11 +117,11 @@ def test_drift_checks_each_region_against_its_own_pin(moto: Moto, brctl: Run) ->
     launch(moto, west, "aws-ecs-2", WEST)
     launch(moto, eu, "aws-ecs-2", EU)
 
-    code, out, err = brctl("drift", "--json")
+    code, out, err = brctl("drift", "--stage", "pilot", "--json")
     assert code == 0, out + err
     assert sorted(f["region"] for f in json.loads(out)["findings"]) == [EU, WEST]
 
-    code, out, _ = brctl("drift", "--region", EU, "--json")
+    code, out, _ = brctl("drift", "--stage", "pilot", "--region", EU, "--json")
     assert code == 0
     assert {f["region"] for f in json.loads(out)["findings"]} == {EU}
 
@@ -136,7 +136,7 @@ def test_managed_nodegroup_release_version(moto: Moto, brctl: Run) -> None:
     nodegroup(c, "gpu", amiType="BOTTLEROCKET_x86_64_NVIDIA", version="1.33", releaseVersion="1.49.0-11111111")
     nodegroup(c, "al2", amiType="AL2023_x86_64_STANDARD", version="1.33", releaseVersion="1.33.0-20250101")
 
-    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+    code, out, _ = brctl("drift", "--stage", "pilot", "--region", WEST, "--cluster", "prod", "--json")
 
     assert code == 1
     by_name = {f["resource"]: f for f in json.loads(out)["findings"]}
@@ -162,7 +162,7 @@ def test_custom_ami_nodegroup_launch_template_image(moto: Moto, brctl: Run) -> N
             tags={tags.FLEET: name, tags.VARIANT: "aws-k8s-1.33"},
         )
 
-    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+    code, out, _ = brctl("drift", "--stage", "pilot", "--region", WEST, "--cluster", "prod", "--json")
 
     assert code == 1
     by_name = {f["resource"]: f for f in json.loads(out)["findings"]}
@@ -177,7 +177,7 @@ def test_custom_ami_nodegroup_launch_template_image(moto: Moto, brctl: Run) -> N
 def test_unknown_cluster_is_reported_not_crashed(moto: Moto, brctl: Run) -> None:
     moto.seed_bottlerocket_release(WEST, "aws-ecs-2", "x86_64", V1)
     pin(brctl, "aws-ecs-2", "x86_64")
-    code, out, _err = brctl("drift", "--cluster", "nope", "--json")
+    code, out, _err = brctl("drift", "--stage", "pilot", "--cluster", "nope", "--json")
     assert code == 1
     (finding,) = json.loads(out)["findings"]
     # (moto answers 500 for an unknown cluster where EKS says ResourceNotFoundException; either way: error, exit 1)
@@ -219,7 +219,7 @@ def test_managed_nodegroup_pinned_to_previous_is_ok(moto: Moto, brctl: Run) -> N
         tags=_slot_tags("blue", "floating"),
     )
 
-    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+    code, out, _ = brctl("drift", "--stage", "pilot", "--region", WEST, "--cluster", "prod", "--json")
 
     by_name = {f["resource"]: f for f in json.loads(out)["findings"]}
     assert (by_name["prod/blue"]["status"], by_name["prod/blue"]["expected"]) == ("ok", V1)
@@ -242,7 +242,7 @@ def test_custom_ami_nodegroup_pinned_to_previous_is_ok(moto: Moto, brctl: Run) -
             tags=_slot_tags(name, version),
         )
 
-    code, out, err = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+    code, out, err = brctl("drift", "--stage", "pilot", "--region", WEST, "--cluster", "prod", "--json")
 
     assert code == 0, out + err
     by_name = {f["resource"]: f for f in json.loads(out)["findings"]}
@@ -258,7 +258,7 @@ def test_tagged_version_the_lockfile_no_longer_records_is_drift(moto: Moto, brct
         c, "blue", amiType="BOTTLEROCKET_x86_64", version="1.33", releaseVersion=gone, tags=_slot_tags("blue", gone)
     )
 
-    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+    code, out, _ = brctl("drift", "--stage", "pilot", "--region", WEST, "--cluster", "prod", "--json")
 
     assert code == 1
     (finding,) = json.loads(out)["findings"]
@@ -285,7 +285,7 @@ def test_instance_pinned_to_previous_is_ok(moto: Moto, brctl: Run) -> None:
     )
     launch(moto, new, "aws-ecs-2")  # no image-version tag: the current pin
 
-    code, out, err = brctl("drift", "--json")
+    code, out, err = brctl("drift", "--stage", "pilot", "--json")
 
     assert code == 0, out + err
     by_id = {f["resource"]: f for f in json.loads(out)["findings"]}
@@ -309,7 +309,7 @@ def test_drift_and_cutover_agree_on_a_previous_pin(moto: Moto, brctl: Run) -> No
         VPCZoneIdentifier=c["subnet"],
     )
 
-    drift_code, drift_out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+    drift_code, drift_out, _ = brctl("drift", "--stage", "pilot", "--region", WEST, "--cluster", "prod", "--json")
     cut_code, cut_out, _ = brctl(
         "cutover", "status", "--cluster", "prod", "--pair", "general", "--region", WEST, "--json"
     )
@@ -338,7 +338,7 @@ def test_ecs_asg_launch_template_image(moto: Moto, brctl: Run) -> None:
             Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": True} for k, v in slot_tags.items()],
         )
 
-    code, out, _ = brctl("drift", "--region", WEST, "--json")
+    code, out, _ = brctl("drift", "--stage", "pilot", "--region", WEST, "--json")
 
     assert code == 1
     by_name = {f["resource"]: f for f in json.loads(out)["findings"] if f["kind"] == "asg"}
@@ -364,7 +364,7 @@ def test_managed_nodegroup_minor_differs_from_its_variant_tag_is_drift(moto: Mot
     # No variant tag: the variant is derived from the version itself, nothing to compare.
     nodegroup(c, "untagged", amiType="BOTTLEROCKET_x86_64", version="1.33", releaseVersion=V1)
 
-    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+    code, out, _ = brctl("drift", "--stage", "pilot", "--region", WEST, "--cluster", "prod", "--json")
 
     assert code == 1
     by_name = {f["resource"]: f for f in json.loads(out)["findings"]}
@@ -379,7 +379,7 @@ def test_managed_nodegroup_minor_differs_from_its_variant_tag_is_drift(moto: Mot
             f"its constructs-br:variant tag {variant} is 1.33"
         ) in finding["detail"]
 
-    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod")
+    code, out, _ = brctl("drift", "--stage", "pilot", "--region", WEST, "--cluster", "prod")
     assert code == 1
     assert "Kubernetes minor mismatch" in out
 
@@ -391,7 +391,7 @@ def test_minor_mismatch_is_named_alongside_a_missing_pin(moto: Moto, brctl: Run)
     tagged = {tags.FLEET: "general", tags.VARIANT: "aws-k8s-1.33"}
     nodegroup(c, "arm", amiType="BOTTLEROCKET_ARM_64", version="1.32", releaseVersion=V1, tags=tagged)
 
-    code, out, _ = brctl("drift", "--region", WEST, "--cluster", "prod", "--json")
+    code, out, _ = brctl("drift", "--stage", "pilot", "--region", WEST, "--cluster", "prod", "--json")
 
     assert code == 1
     (finding,) = json.loads(out)["findings"]

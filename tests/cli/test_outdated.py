@@ -46,7 +46,7 @@ def test_current_pin_exits_0(moto: Moto, brctl: Run) -> None:
     r = only(doc)
     assert (r["status"], r["days_behind"], r["versions_behind"]) == ("current", 0, None)
     assert r["pinned"]["image_id"] == r["latest"]["image_id"] == image
-    assert r["channel"] is None  # promotion channels: future work
+    assert r["channel"] == "pilot"  # refresh writes the first channel
     assert (doc["ok"], doc["max_age_days"]) == (True, 30)
 
 
@@ -71,7 +71,7 @@ def test_newer_release_beyond_max_age_is_too_old(moto: Moto, brctl: Run) -> None
 
     code, _, err = brctl("pins", "outdated")
     assert code == 1
-    assert "brctl: error: us-west-2 aws-k8s-1.33/arm64: too-old: 59 days behind" in err
+    assert "brctl: error: channel pilot: us-west-2 aws-k8s-1.33/arm64: too-old: 59 days behind" in err
 
     code, doc, _ = outdated(brctl, "--max-age-days", "60")
     assert code == 0
@@ -127,7 +127,7 @@ def test_example_pins_are_always_reported_as_examples(moto: Moto, brctl: Run, lo
     seed_dated_release(moto, WEST, K8S, "x86_64", V1, day("2026-01-01"))
     pin(brctl, K8S, "x86_64")
     doc = json.loads(lockfile.read_text())
-    doc["regions"][WEST][f"{K8S}/x86_64"]["example"] = True
+    doc["channels"]["pilot"]["regions"][WEST][f"{K8S}/x86_64"]["example"] = True
     lockfile.write_text(json.dumps(doc))
 
     code, out, _ = outdated(brctl)

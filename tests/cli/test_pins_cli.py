@@ -10,7 +10,7 @@ import pytest
 
 from constructs_br.cli import _aws
 from constructs_br.cli.main import main
-from constructs_br.images.lockfile import Lockfile
+from constructs_br.images.lockfile import LockDocument, Lockfile
 from tests.cli.conftest import REGIONS, Moto
 
 WEST, EU = REGIONS
@@ -38,6 +38,11 @@ def brctl(capsys: pytest.CaptureFixture[str], lockfile: Path) -> Run:
     return run
 
 
+def pilot(lockfile: Path) -> Lockfile:
+    """The first channel's pins: where ``brctl pins refresh`` writes."""
+    return LockDocument.load(lockfile).channel("pilot")
+
+
 def refresh(brctl: Run, variant: str, arch: str, *regions: str, extra: tuple[str, ...] = ()) -> tuple[int, str, str]:
     region_args = [a for r in regions for a in ("--region", r)]
     return brctl("pins", "refresh", *region_args, "--variant", variant, "--arch", arch, *extra)
@@ -56,7 +61,7 @@ def test_refresh_two_regions_writes_each_regions_own_image(moto: Moto, brctl: Ru
     code, out, err = refresh(brctl, "aws-k8s-1.33", "x86_64", WEST, EU)
 
     assert code == 0, err
-    lock = Lockfile.load(lockfile)
+    lock = pilot(lockfile)
     assert lock.get(WEST, "aws-k8s-1.33", "x86_64").image_id == west
     assert lock.get(EU, "aws-k8s-1.33", "x86_64").image_id == eu
     assert west != eu
@@ -68,7 +73,7 @@ def test_refresh_two_regions_writes_each_regions_own_image(moto: Moto, brctl: Ru
     assert "new" in out
     assert west in out
     assert eu in out
-    assert lockfile.read_text() == lock.dumps()
+    assert lockfile.read_text() == LockDocument.load(lockfile).dumps()
 
 
 @pytest.mark.parametrize(
@@ -106,14 +111,14 @@ def test_refresh_variants_and_arches(moto: Moto, brctl: Run, lockfile: Path, var
             "changed": True,
         }
     ]
-    assert Lockfile.load(lockfile).get(EU, variant, arch).image_id == image
+    assert pilot(lockfile).get(EU, variant, arch).image_id == image
 
 
 def test_refresh_defaults_region_from_environment(moto: Moto, brctl: Run, lockfile: Path) -> None:
     moto.seed_bottlerocket_release(WEST, "aws-ecs-2", "arm64", V1)  # AWS_DEFAULT_REGION is us-west-2
     code, _, err = brctl("pins", "refresh", "--variant", "aws-ecs-2", "--arch", "arm64")
     assert code == 0, err
-    assert Lockfile.load(lockfile).regions() == (WEST,)
+    assert pilot(lockfile).regions() == (WEST,)
 
 
 def test_refresh_refuses_arch_mismatch(moto: Moto, brctl: Run, lockfile: Path) -> None:
@@ -210,7 +215,7 @@ def test_refresh_then_newer_release_keeps_previous_and_rollback_restores(
     assert f"{V1} ({old})" in out
     assert f"{V2} ({new})" in out
     assert "updated" in out
-    pin = Lockfile.load(lockfile).get(WEST, "aws-k8s-1.33", "x86_64")
+    pin = pilot(lockfile).get(WEST, "aws-k8s-1.33", "x86_64")
     assert (pin.image_id, pin.previous and pin.previous.image_id) == (new, old)
 
     # Same image again: no churn (resolved_at unchanged, file unchanged).
@@ -223,14 +228,14 @@ def test_refresh_then_newer_release_keeps_previous_and_rollback_restores(
     )
     assert code == 0
     assert json.loads(out)["new"] == {"image_id": old, "image_version": V1}
-    rolled = Lockfile.load(lockfile).get(WEST, "aws-k8s-1.33", "x86_64")
+    rolled = pilot(lockfile).get(WEST, "aws-k8s-1.33", "x86_64")
     assert rolled.image_id == old
     assert rolled.previous is not None
     assert rolled.previous.image_id == new
 
     # A second rollback rolls forward again.
     assert brctl("pins", "rollback", "--region", WEST, "--variant", "aws-k8s-1.33", "--arch", "x86_64")[0] == 0
-    assert Lockfile.load(lockfile).get(WEST, "aws-k8s-1.33", "x86_64").image_id == new
+    assert pilot(lockfile).get(WEST, "aws-k8s-1.33", "x86_64").image_id == new
 
 
 def test_rollback_without_history_is_a_usage_error(moto: Moto, brctl: Run, lockfile: Path) -> None:
@@ -249,7 +254,7 @@ def test_refresh_specific_release(moto: Moto, brctl: Run, lockfile: Path) -> Non
     code, _, err = refresh(brctl, "aws-k8s-1.33", "arm64", WEST, extra=("--release", "1.50.0"))
 
     assert code == 0, err
-    pin = Lockfile.load(lockfile).get(WEST, "aws-k8s-1.33", "arm64")
+    pin = pilot(lockfile).get(WEST, "aws-k8s-1.33", "arm64")
     assert (pin.image_id, pin.image_version) == (old, V1)
     assert pin.ssm_path == "/aws/service/bottlerocket/aws-k8s-1.33/arm64/1.50.0/image_id"
 
@@ -320,7 +325,7 @@ def test_verify_ok_then_deregistered_then_mismatched(moto: Moto, brctl: Run, loc
     moto.deregister_image(EU, eu)
     code, out, err = brctl("pins", "verify")
     assert code == 1
-    assert f"eu-west-1 aws-k8s-1.33/x86_64: image {eu} does not exist" in err
+    assert f"channel pilot: eu-west-1 aws-k8s-1.33/x86_64: image {eu} does not exist" in err
 
     # Hand-edited lockfile: the pinned release's parameter names another image.
     text = lockfile.read_text().replace(eu, "ami-0123456789abcdef0")
