@@ -297,6 +297,24 @@ def pinned_cdk_cli_version(package_json: Path = PACKAGE_JSON) -> str | None:
     return str(version) if version else None
 
 
+def _check_stack_names(target: PipelineTarget, stage: Stage) -> None:
+    """Every stack the build creates names its CloudFormation stack explicitly: inside the pipeline's stage, CDK
+    would default it to ``<stage id>-<construct id>`` (``pilot-us-west-2-BrPilot``), and the pipeline would create a
+    second copy of every stack next to the one ``cdk deploy BrPilot`` manages."""
+    stacks = [c for c in stage.node.find_all() if isinstance(c, Stack)]
+    p = Problems()
+    if not stacks:
+        p.add(f"pipeline.{target.stage_id}.build", target.build, "a builder that creates the target's stacks")
+    for stack in stacks:
+        if stack.stack_name.startswith(f"{stage.stage_name}-"):
+            p.add(
+                f"pipeline.{target.stage_id}.stacks",
+                stack.stack_name,
+                "an explicit stack_name (BrPilot, BrPilotNodes, ...): the name cdk deploy uses for the same stack",
+            )
+    p.raise_if_any()
+
+
 def _stack_named(stage: Stage, name: str) -> Stack | None:
     return next((c for c in stage.node.find_all() if isinstance(c, Stack) and c.stack_name == name), None)
 
@@ -437,6 +455,7 @@ class PipelineStack(Stack):
             for target in wave.targets:
                 stage = Stage(self, target.stage_id, env=Environment(account=target.account, region=target.region))
                 target.build(stage)
+                _check_stack_names(target, stage)
                 added.add_stage(stage, post=[self._check_step(target, stage, checks[target.stage_id])])
         self.pipeline.build_pipeline()
         self._explain_findings()

@@ -539,6 +539,24 @@ def test_bad_waves_and_targets_are_named(waves: list[PipelineWave], field: str, 
     assert f"{field}: got {value!r}; allowed: " in str(err.value)
 
 
+def test_stacks_without_an_explicit_name_are_refused() -> None:
+    def unnamed(stage: Stage) -> None:
+        Stack(stage, "BrPilot")  # CDK would name it pilot-us-west-2-BrPilot: a second copy of BrPilot
+
+    wave = PipelineWave(name="pilot", targets=[_target(build=unnamed)])
+    with pytest.raises(ConfigError) as err:
+        PipelineStack(App(), "BrPipeline", config=_config(), waves=[wave])
+    assert err.value.fields == ("pipeline.pilot-us-west-2.stacks",)
+    assert "got 'pilot-us-west-2-BrPilot'; allowed: an explicit stack_name" in str(err.value)
+
+
+def test_a_builder_that_builds_nothing_is_refused() -> None:
+    wave = PipelineWave(name="pilot", targets=[_target(build=lambda stage: None)])
+    with pytest.raises(ConfigError) as err:
+        PipelineStack(App(), "BrPipeline", config=_config(), waves=[wave])
+    assert err.value.fields == ("pipeline.pilot-us-west-2.build",)
+
+
 def test_stage_waves_refuses_unknown_stages() -> None:
     with pytest.raises(ConfigError) as err:
         stage_waves([_target(stage="staging")], approval_stages=("prod",))
