@@ -250,6 +250,18 @@ def asg_ready_count(region: str, asg: str) -> int | None:
 
 # --- EKS ---------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
+class Taint:
+    """A node group taint in the EKS API's terms (``effect`` ``NO_SCHEDULE``, not Kubernetes' ``NoSchedule``)."""
+
+    key: str
+    value: str
+    effect: str
+
+    def to_api(self) -> dict[str, str]:
+        return {"key": self.key, "value": self.value, "effect": self.effect}
+
+
+@dataclass(frozen=True, slots=True)
 class NodegroupInfo:
     cluster: str
     name: str
@@ -269,6 +281,45 @@ class NodegroupInfo:
     """``resources.autoScalingGroups[*].name``, in EKS's order."""
     instance_types: tuple[str, ...] = ()
     """``instanceTypes`` (empty when the launch template names the instance type)."""
+    arn: str = ""
+    """``nodegroupArn``."""
+    min_size: int = 0
+    max_size: int = 0
+    taints: tuple[Taint, ...] = ()
+    """``taints`` as EKS reports them (effect ``NO_SCHEDULE`` | ``NO_EXECUTE`` | ``PREFER_NO_SCHEDULE``)."""
+
+
+def _nodegroup_info(cluster: str, name: str, ng: dict[str, Any]) -> NodegroupInfo:
+    lt = ng.get("launchTemplate") or {}
+    scaling = ng.get("scalingConfig") or {}
+    return NodegroupInfo(
+        cluster=cluster,
+        name=name,
+        ami_type=str(ng.get("amiType", "")),
+        release_version=str(ng.get("releaseVersion", "")),
+        kubernetes_version=str(ng.get("version", "")),
+        launch_template_id=cast(str | None, lt.get("id")),
+        launch_template_name=cast(str | None, lt.get("name")),
+        launch_template_version=cast(str | None, lt.get("version")),
+        tags={str(k): str(v) for k, v in (ng.get("tags") or {}).items()},
+        status=str(ng.get("status", "")),
+        health_issues=tuple(
+            f"{i.get('code', '?')}: {i.get('message', '')}".strip()
+            for i in (ng.get("health") or {}).get("issues") or []
+        ),
+        desired_size=int(scaling.get("desiredSize") or 0),
+        autoscaling_groups=tuple(
+            str(g["name"]) for g in (ng.get("resources") or {}).get("autoScalingGroups") or [] if g.get("name")
+        ),
+        instance_types=tuple(str(t) for t in ng.get("instanceTypes") or []),
+        arn=str(ng.get("nodegroupArn", "")),
+        min_size=int(scaling.get("minSize") or 0),
+        max_size=int(scaling.get("maxSize") or 0),
+        taints=tuple(
+            Taint(str(t.get("key", "")), str(t.get("value", "")), str(t.get("effect", "")))
+            for t in ng.get("taints") or []
+        ),
+    )
 
 
 def list_nodegroups(region: str, cluster: str) -> list[NodegroupInfo]:
@@ -287,31 +338,69 @@ def list_nodegroups(region: str, cluster: str) -> list[NodegroupInfo]:
             clusterName=cluster,
             nodegroupName=name,
         )["nodegroup"]
-        lt = ng.get("launchTemplate") or {}
-        out.append(
-            NodegroupInfo(
-                cluster=cluster,
-                name=name,
-                ami_type=str(ng.get("amiType", "")),
-                release_version=str(ng.get("releaseVersion", "")),
-                kubernetes_version=str(ng.get("version", "")),
-                launch_template_id=cast(str | None, lt.get("id")),
-                launch_template_name=cast(str | None, lt.get("name")),
-                launch_template_version=cast(str | None, lt.get("version")),
-                tags={str(k): str(v) for k, v in (ng.get("tags") or {}).items()},
-                status=str(ng.get("status", "")),
-                health_issues=tuple(
-                    f"{i.get('code', '?')}: {i.get('message', '')}".strip()
-                    for i in (ng.get("health") or {}).get("issues") or []
-                ),
-                desired_size=int((ng.get("scalingConfig") or {}).get("desiredSize") or 0),
-                autoscaling_groups=tuple(
-                    str(g["name"]) for g in (ng.get("resources") or {}).get("autoScalingGroups") or [] if g.get("name")
-                ),
-                instance_types=tuple(str(t) for t in ng.get("instanceTypes") or []),
-            )
-        )
+        out.append(_nodegroup_info(cluster, name, ng))
     return out
+
+
+def describe_nodegroup(region: str, cluster: str, name: str) -> NodegroupInfo | None:
+    """One node group of ``cluster`` by name (``eks:DescribeNodegroup``); ``None`` when it does not exist."""
+    eks = _client("eks", region)
+    try:
+        ng = eks.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]
+    except ClientError as exc:
+        err = exc.response.get("Error", {})
+        if err.get("Code") == "ResourceNotFoundException":
+            return None
+        raise AwsError(
+            f"{region}: eks:DescribeNodegroup {cluster}/{name}: {err.get('Code', 'Error')}: {err.get('Message', exc)}"
+        ) from exc
+    except BotoCoreError as exc:
+        raise AwsError(f"{region}: eks:DescribeNodegroup {cluster}/{name}: {exc}") from exc
+    return _nodegroup_info(cluster, name, cast(dict[str, Any], ng))
+
+
+def update_nodegroup_taints(
+    region: str, cluster: str, name: str, *, add: Iterable[Taint] = (), remove: Iterable[Taint] = ()
+) -> str:
+    """``eks:UpdateNodegroupConfig`` ``taints.addOrUpdateTaints`` / ``removeTaints``; the update's ID. EKS applies it
+    to the node group's nodes (and to nodes it launches later)."""
+    taints: dict[str, Any] = {}
+    if add:
+        taints["addOrUpdateTaints"] = [t.to_api() for t in add]
+    if remove:
+        taints["removeTaints"] = [t.to_api() for t in remove]
+    eks = _client("eks", region)
+    resp = _call(
+        region,
+        f"eks:UpdateNodegroupConfig {cluster}/{name} taints",
+        eks.update_nodegroup_config,
+        clusterName=cluster,
+        nodegroupName=name,
+        taints=taints,
+    )
+    return str((resp.get("update") or {}).get("id", ""))
+
+
+def update_nodegroup_scaling(
+    region: str, cluster: str, name: str, *, min_size: int, desired: int, max_size: int
+) -> str:
+    """``eks:UpdateNodegroupConfig`` ``scalingConfig``; the update's ID."""
+    eks = _client("eks", region)
+    resp = _call(
+        region,
+        f"eks:UpdateNodegroupConfig {cluster}/{name} scalingConfig",
+        eks.update_nodegroup_config,
+        clusterName=cluster,
+        nodegroupName=name,
+        scalingConfig={"minSize": min_size, "desiredSize": desired, "maxSize": max_size},
+    )
+    return str((resp.get("update") or {}).get("id", ""))
+
+
+def tag_nodegroup(region: str, arn: str, tags: dict[str, str]) -> None:
+    """``eks:TagResource`` on a node group's ARN (adds or overwrites; never removes a tag)."""
+    eks = _client("eks", region)
+    _call(region, f"eks:TagResource {arn}", eks.tag_resource, resourceArn=arn, tags=tags)
 
 
 def describe_instances(region: str, instance_ids: Iterable[str]) -> list[InstanceInfo]:
@@ -396,6 +485,45 @@ def _describe_asgs(region: str, **kwargs: Any) -> list[dict[str, Any]]:
     )
 
 
+def asg_by_name(region: str, name: str) -> AsgInfo | None:
+    """One Auto Scaling group by name; ``None`` when it does not exist."""
+    groups = _describe_asgs(region, AutoScalingGroupNames=[name])
+    return _asg_info(groups[0]) if groups else None
+
+
+def update_asg_sizes(region: str, name: str, *, min_size: int, desired: int) -> None:
+    """``autoscaling:UpdateAutoScalingGroup`` ``MinSize`` / ``DesiredCapacity`` (``MaxSize`` left as it is)."""
+    client = _client("autoscaling", region)
+    _call(
+        region,
+        f"autoscaling:UpdateAutoScalingGroup {name}",
+        client.update_auto_scaling_group,
+        AutoScalingGroupName=name,
+        MinSize=min_size,
+        DesiredCapacity=desired,
+    )
+
+
+def tag_asg(region: str, name: str, tags: dict[str, str]) -> None:
+    """``autoscaling:CreateOrUpdateTags`` on a group, not propagated to instances (adds or overwrites only)."""
+    client = _client("autoscaling", region)
+    _call(
+        region,
+        f"autoscaling:CreateOrUpdateTags {name}",
+        client.create_or_update_tags,
+        Tags=[
+            {
+                "ResourceId": name,
+                "ResourceType": "auto-scaling-group",
+                "Key": key,
+                "Value": value,
+                "PropagateAtLaunch": False,
+            }
+            for key, value in sorted(tags.items())
+        ],
+    )
+
+
 def asgs_with_tag(region: str, key: str, value: str) -> list[AsgInfo]:
     """Auto Scaling groups tagged ``key`` = ``value``, by name."""
     groups = _describe_asgs(region, Filters=[{"Name": f"tag:{key}", "Values": [value]}])
@@ -436,6 +564,29 @@ def cluster_capacity_providers(region: str, cluster: str) -> list[CapacityProvid
                 )
             )
     return sorted(out, key=lambda c: c.name)
+
+
+def describe_capacity_provider(region: str, name: str) -> CapacityProviderInfo | None:
+    """One capacity provider by name, associated with a cluster or not; ``None`` when it does not exist."""
+    ecs = _client("ecs", region)
+    resp = _call(
+        region, f"ecs:DescribeCapacityProviders {name}", ecs.describe_capacity_providers, capacityProviders=[name]
+    )
+    for cp in resp.get("capacityProviders", []):
+        if str(cp.get("name")) == name:
+            asg = cp.get("autoScalingGroupProvider") or {}
+            return CapacityProviderInfo(
+                name=name,
+                status=str(cp.get("status", "")),
+                asg_arn=cast(str | None, asg.get("autoScalingGroupArn")),
+                managed_termination_protection=cast(str | None, asg.get("managedTerminationProtection")),
+            )
+    return None
+
+
+def asg_name_from_arn(arn: str) -> str:
+    """``arn:...:autoScalingGroup:<uuid>:autoScalingGroupName/<name>`` → ``<name>`` (a bare name is returned as is)."""
+    return arn.rsplit("autoScalingGroupName/", 1)[-1]
 
 
 @dataclass(frozen=True, slots=True)

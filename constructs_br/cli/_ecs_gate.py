@@ -22,7 +22,7 @@ from typing import Any
 
 from constructs_br import tags
 from constructs_br.bluegreen import SLOTS
-from constructs_br.cli import _aws
+from constructs_br.cli import _adopted, _aws
 from constructs_br.cli._expected import launch_template_image
 from constructs_br.images.lockfile import Lockfile
 
@@ -53,11 +53,16 @@ class EcsSlotGate:
     lockfile_pin: str | None = None
     expected_version: str | None = None
     reasons: list[str] = field(default_factory=list)
+    adopted: bool = False
+    """An adopted capacity provider (``--adopt``): no image gate; brctl scales it, the app never retires it."""
+    standby: str | None = None
+    """Adopted provider in standby: its ASG's recorded sizes (``constructs-br/standby-sizes``)."""
 
     @property
     def retiring(self) -> bool:
         return (
-            self.min_size == 0
+            not self.adopted
+            and self.min_size == 0
             and self.max_size == 0
             and not self.new_instances_protected
             and self.managed_termination_protection == "DISABLED"
@@ -99,12 +104,21 @@ class EcsPair:
         return [s for s in self.services if not s.capacity_providers and s.launch_type == "EC2"]
 
 
-def evaluate(region: str, cluster: str, pair: str, lock: Lockfile) -> EcsPair:
-    """Read the pair's slots and the cluster's services; raises :class:`_aws.AwsError` when a read fails."""
+def evaluate(region: str, cluster: str, pair: str, lock: Lockfile, adopted: EcsSlotGate | None = None) -> EcsPair:
+    """Read the pair's slots and the cluster's services; raises :class:`_aws.AwsError` when a read fails.
+
+    ``adopted``: the adopted blue slot (found by name, :func:`adopted_gate`), listed first unless in standby."""
     providers = {cp.asg_arn: cp for cp in _aws.cluster_capacity_providers(region, cluster) if cp.asg_arn}
     asgs = [g for g in _aws.asgs_with_tag(region, tags.FLEET, pair) if g.arn in providers]
     registered = {ci.ec2_instance_id: ci for ci in _aws.container_instances(region, cluster)}
     gates = [_gate(region, cluster, asg, providers[asg.arn], registered, lock) for asg in asgs]
+    if adopted is not None:
+        for g in gates:
+            if g.slot == "blue":
+                g.reasons.append(
+                    f"a Bottlerocket blue slot of the pair next to the adopted {adopted.capacity_provider}"
+                )
+        gates.insert(0, adopted)
     slot_of = {g.capacity_provider: g.slot for g in gates if g.capacity_provider}
     uses = []
     for svc in _aws.services(region, cluster):
@@ -114,6 +128,29 @@ def evaluate(region: str, cluster: str, pair: str, lock: Lockfile) -> EcsPair:
         if slots or (not svc.capacity_providers and svc.launch_type == "EC2"):
             uses.append(ServiceUse(svc.name, svc.capacity_providers, svc.launch_type, slots))
     return EcsPair(gates, uses)
+
+
+def adopted_gate(slot: _adopted.AdoptedSlot) -> EcsSlotGate:
+    """The gate of an adopted capacity provider, as a slot: health and ready capacity only (not Bottlerocket)."""
+    return EcsSlotGate(
+        slot="blue",
+        asg=slot.asg or "?",
+        capacity_provider=slot.capacity_provider or slot.name,
+        min_size=slot.min_size,
+        max_size=slot.max_size,
+        desired=slot.desired,
+        ready=slot.ready or 0,
+        instances=list(slot.instances),
+        protected_instances=[],
+        new_instances_protected=False,
+        managed_termination_protection=None,
+        container_instances_active=0,
+        running_tasks=slot.running_tasks,
+        variant=None,
+        reasons=list(slot.reasons),
+        adopted=True,
+        standby=slot.standby.to_tag() if slot.standby else None,
+    )
 
 
 def _gate(  # noqa: PLR0917 - one private call site

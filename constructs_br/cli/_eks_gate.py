@@ -14,7 +14,7 @@ from typing import Any
 
 from constructs_br import tags
 from constructs_br.bluegreen import SLOTS
-from constructs_br.cli import _aws
+from constructs_br.cli import _adopted, _aws
 from constructs_br.cli._expected import expect, launch_template_image
 from constructs_br.images.catalogue import parse_eks_ami_type
 from constructs_br.images.lockfile import Lockfile
@@ -39,6 +39,12 @@ class SlotGate:
     lockfile_pin: str | None  # the lockfile's current image version for variant/arch, for reference
     expected_version: str | None = None  # the image version the slot is pinned to
     reasons: list[str] = field(default_factory=list)
+    adopted: bool = False
+    """An adopted group (``--adopt``): found by name, no image gate (it is not Bottlerocket)."""
+    tainted: bool | None = None
+    """Adopted node group: the outgoing taint is on it (EKS API)."""
+    standby: str | None = None
+    """Adopted group in standby: its recorded sizes (``constructs-br/standby-sizes``)."""
 
     @property
     def ok(self) -> bool:
@@ -51,6 +57,29 @@ class SlotGate:
 def pair_nodegroups(region: str, cluster: str, pair: str) -> list[_aws.NodegroupInfo]:
     """The node groups of ``cluster`` tagged ``constructs-br:fleet`` = ``pair``, by name."""
     return [ng for ng in _aws.list_nodegroups(region, cluster) if ng.tags.get(tags.FLEET) == pair]
+
+
+def adopted_gate(slot: _adopted.AdoptedSlot) -> SlotGate:
+    """The gate of an adopted node group or ASG, as a slot: status, health and ready capacity, no image gate."""
+    return SlotGate(
+        slot="blue",
+        nodegroup=slot.ref,
+        status=slot.status or ("present" if slot.exists else "missing"),
+        health_issues=list(slot.health_issues),
+        desired=slot.desired,
+        ready=slot.ready,
+        asg=slot.asg,
+        ami_type="(adopted)",
+        variant=None,
+        arch=None,
+        actual=None,
+        expected=None,
+        lockfile_pin=None,
+        reasons=list(slot.reasons),
+        adopted=True,
+        tainted=slot.tainted,
+        standby=slot.standby.to_tag() if slot.standby else None,
+    )
 
 
 def gate(region: str, ng: _aws.NodegroupInfo, lock: Lockfile) -> SlotGate:

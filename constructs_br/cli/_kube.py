@@ -148,3 +148,54 @@ equal — importing ``eks.pair`` here would start jsii)."""
 def untaint_command(nodegroup: str) -> str:
     """Lift the outgoing taint from one node group's nodes by hand (rollback: let pods return before a drain)."""
     return f"kubectl taint nodes -l {NODEGROUP_LABEL}={nodegroup} {CUTOVER_TAINT}-"
+
+
+# --- self-managed nodes (an adopted Auto Scaling group): nodes found by instance ID in spec.providerID ---------------
+def _instance_of(node: Any) -> str:
+    """``i-0abc`` from a node's ``spec.providerID`` (``aws:///us-west-2a/i-0abc``); empty when it has none."""
+    provider_id = str(_field(node, "spec", "providerID") or "")
+    return provider_id.rsplit("/", 1)[-1] if provider_id.startswith("aws://") else ""
+
+
+def nodes_of_instances(api: Any, instance_ids: Iterable[str]) -> list[str]:
+    """Names of the nodes backed by ``instance_ids`` (matched on ``spec.providerID``), sorted."""
+    wanted = set(instance_ids)
+    return sorted(str(n.metadata.name) for n in api.list_node().items if _instance_of(n) in wanted)
+
+
+def instance_drain_command(instance_ids: Iterable[str]) -> str:
+    """Drain the nodes of some EC2 instances (a self-managed group has no node-group label), one at a time."""
+    pattern = "|".join(sorted(set(instance_ids))) or "NONE"
+    return (
+        "kubectl get nodes -o custom-columns=NAME:.metadata.name,ID:.spec.providerID --no-headers"
+        f" | grep -E '/({pattern})$' | awk '{{print $1}}'"
+        " | xargs -n1 kubectl drain --ignore-daemonsets --delete-emptydir-data --timeout=15m"
+    )
+
+
+def remaining_pods_on_instances(
+    kubeconfig: str, context: str | None, instance_ids: Iterable[str]
+) -> tuple[list[str], list[RemainingPod]]:
+    """(nodes of ``instance_ids``, pods still to evict from them), read from the cluster."""
+    api = core_api(kubeconfig, context)
+    try:
+        nodes = nodes_of_instances(api, instance_ids)
+        pods: list[Any] = []
+        for name in nodes:
+            pods.extend(api.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={name}").items)
+    except Exception as exc:  # ApiException, urllib3 errors: the cluster could not be read
+        raise KubeError(f"cannot list nodes/pods: {exc}") from exc
+    return nodes, blocking_pods(nodes, pods)
+
+
+def set_unschedulable(kubeconfig: str, context: str | None, instance_ids: Iterable[str], value: bool) -> list[str]:
+    """Cordon (``value`` True) or uncordon the nodes of ``instance_ids`` (``kubectl cordon``: ``spec.unschedulable``);
+    the node names patched."""
+    api = core_api(kubeconfig, context)
+    try:
+        nodes = nodes_of_instances(api, instance_ids)
+        for name in nodes:
+            api.patch_node(name, {"spec": {"unschedulable": value}})
+    except Exception as exc:  # ApiException, urllib3 errors
+        raise KubeError(f"cannot {'cordon' if value else 'uncordon'} nodes: {exc}") from exc
+    return nodes

@@ -27,16 +27,23 @@ from typing import Any, cast
 
 from constructs_br import tags
 from constructs_br.bluegreen import (
+    ADOPTED_PHASES,
+    ECS_KINDS,
+    EKS_KINDS,
+    RETIRE,
+    AdoptedGroup,
     Phase,
     incoming_slot,
     live_slot,
     next_phase,
     outgoing_slot,
+    parse_pair_phase,
     parse_phase,
     rollback_phase,
     slots_present,
 )
-from constructs_br.cli import _aws, _ecs_gate, _eks_gate, _kube, _output
+from constructs_br.cli import _adopted, _aws, _ecs_gate, _eks_gate, _kube, _output
+from constructs_br.cli import _project as project_module
 from constructs_br.cli._project import ProjectConfig, load_project
 from constructs_br.cli.main import EXIT_CHECK_FAILED, EXIT_OK
 from constructs_br.errors import ConfigError
@@ -75,18 +82,30 @@ class Plan:
     rollback: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     message: str | None = None
+    current_text: str | None = None
+    """The current phase as written when it is no :class:`Phase` (``retire``)."""
+    upcoming_text: str | None = None
+    """The next phase as written when it is no :class:`Phase` (``retire``)."""
 
     @property
     def ok(self) -> bool:
         return not self.reasons
+
+    @property
+    def current_value(self) -> str | None:
+        return self.current_text or (self.current.value if self.current else None)
+
+    @property
+    def upcoming_value(self) -> str | None:
+        return self.upcoming_text or (self.upcoming.value if self.upcoming else None)
 
     def to_dict(self) -> dict[str, Any]:
         main = next(iter(self.context.items()), (None, None))
         return {
             "ok": self.ok,
             "kind": self.kind,
-            "current": self.current.value if self.current else None,
-            "next": self.upcoming.value if self.upcoming else None,
+            "current": self.current_value,
+            "next": self.upcoming_value,
             "action": self.action,
             "context_key": main[0],
             "context_value": main[1],
@@ -119,7 +138,7 @@ def _print_plan(plan: Plan, region: str) -> None:
         print(plan.message)
         return
     if plan.ok:
-        print(f"gate OK ({region}): phase {plan.current} -> {plan.upcoming}")
+        print(f"gate OK ({region}): phase {plan.current_value} -> {plan.upcoming_value}")
     for i, step in enumerate(plan.steps, 1):
         print(f"{i}. {step.text}")
         for line in step.lines:
@@ -147,8 +166,36 @@ def _project(args: argparse.Namespace) -> ProjectConfig:
 
 
 def _lockfile(args: argparse.Namespace, project: ProjectConfig) -> Lockfile:
+    """The lockfile; with ``--stage`` and a v2 lockfile reader (``_project.stage_lockfile``), that stage's channel."""
     path = cast(str | None, args.lockfile) or project.path(project.lockfile)
+    stage = cast(str | None, getattr(args, "stage", None))
+    reader = getattr(project_module, "stage_lockfile", None)
+    if stage is not None and reader is not None:
+        return cast(Lockfile, reader(project, path, stage))
     return Lockfile.load(path)
+
+
+def _eks_deploy(project: ProjectConfig, stage: str) -> str:
+    """The deploy command for a pair's node groups: the ``Br<Stage>Nodes`` stack once ``[tool.brctl] nodes-stack``
+    (``ProjectConfig.nodes_stack_name``) exists, the EKS stack until then."""
+    nodes = getattr(project, "nodes_stack_name", None)
+    return f"npx cdk deploy {nodes(stage) if callable(nodes) else project.eks_stack_name(stage)}"
+
+
+def _adopt(args: argparse.Namespace) -> AdoptedGroup | None:
+    value = cast(str | None, getattr(args, "adopt", None))
+    if value is None:
+        return None
+    return AdoptedGroup.parse(value, "--adopt", ECS_KINDS if args.kind == ECS else EKS_KINDS)
+
+
+def _adopted_command(args: argparse.Namespace, action: str, *extra: str) -> str:
+    kind = " --ecs" if args.kind == ECS else ""
+    region = f" --region {args.region}" if args.region else ""
+    return (
+        f"brctl cutover adopted {action} --cluster {args.cluster} --pair {args.pair} --adopt {args.adopt}{kind}{region}"
+        + "".join(f" {e}" for e in extra)
+    )
 
 
 def _current_phase(args: argparse.Namespace, present: set[str]) -> Phase:
@@ -226,11 +273,18 @@ def _emit(args: argparse.Namespace, region: str, plan: Plan) -> int:
 
 # --- EKS -------------------------------------------------------------------------------------------------------------
 def _evaluate_eks(args: argparse.Namespace, region: str, lock: Lockfile) -> tuple[list[_eks_gate.SlotGate], str | None]:
+    group = _adopt(args)
     try:
         nodegroups = _eks_gate.pair_nodegroups(region, args.cluster, args.pair)
-        if not nodegroups:
+        if not nodegroups and group is None:
             return [], f"no node groups tagged {tags.FLEET}={args.pair} in cluster {args.cluster}"
-        return [_eks_gate.gate(region, ng, lock) for ng in nodegroups], None
+        gates = [_eks_gate.gate(region, ng, lock) for ng in nodegroups]
+        if group is not None:
+            for g in gates:
+                if g.slot == "blue":
+                    g.reasons.append(f"a Bottlerocket blue slot of the pair next to the adopted {group.ref}")
+            gates.insert(0, _eks_gate.adopted_gate(_adopted.read(region, args.cluster, group)))
+        return gates, None
     except _aws.AwsError as exc:
         return [], str(exc)
 
@@ -281,7 +335,7 @@ def _eks_plan(
     args: argparse.Namespace, project: ProjectConfig, gates: list[_eks_gate.SlotGate], current: Phase
 ) -> Plan:
     stage = args.stage
-    command = f"npx cdk deploy {project.eks_stack_name(stage)}"
+    command = _eks_deploy(project, stage)
     key = project.pair_context_key(stage, args.pair, "phase")
     upcoming = next_phase(current)
     outgoing = outgoing_slot(current)
@@ -352,6 +406,8 @@ def _eks_plan(
 
 
 def _eks_next(args: argparse.Namespace, project: ProjectConfig, region: str, lock: Lockfile) -> int:
+    if args.adopt:
+        return _adopted_next(args, project, region, lock)
     gates, err = _evaluate_eks(args, region, lock)
     reasons: list[str] = [err] if err else []
     reasons.extend(f"{g.slot} ({g.nodegroup}): {r}" for g in gates for r in g.reasons)
@@ -372,10 +428,277 @@ def _eks_next(args: argparse.Namespace, project: ProjectConfig, region: str, loc
     return _emit(args, region, plan)
 
 
+# --- an adopted blue (``--adopt``): EKS and ECS ------------------------------------------------------------------
+@dataclass(slots=True)
+class _AdoptedView:
+    """The adopted slot and the pair's Bottlerocket green, whichever kind."""
+
+    ref: str
+    kind: str
+    standby: bool
+    tainted: bool | None
+    instances: list[str]
+    green: list[str]
+    """EKS: green's node groups; ECS: green's capacity provider."""
+    gates: list[dict[str, Any]]
+
+
+def _adopted_phase(args: argparse.Namespace, view: _AdoptedView) -> tuple[Phase, bool]:
+    if args.phase:
+        return parse_pair_phase(args.phase, "--phase", adopted=True)
+    if not view.green and not view.standby:
+        return Phase.BLUE, False
+    if view.green and view.standby:
+        return Phase.GREEN, False
+    raise ConfigError(
+        "--phase",
+        None,
+        ADOPTED_PHASES,
+        f"the adopted {view.ref} serves next to green; cannot infer the phase",
+    )
+
+
+def _adopted_phase_check(view: _AdoptedView, current: Phase, retired: bool) -> list[str]:
+    name = RETIRE if retired else current.value
+    if current is Phase.BLUE and view.green:
+        return [f"phase blue expects only the adopted {view.ref}, found green too: deploy the current phase first"]
+    if current is not Phase.BLUE and not view.green:
+        return [f"phase {name} expects the Bottlerocket green slot, found none: deploy the current phase first"]
+    if current in (Phase.BLUE, Phase.GREEN_BLUE) and view.standby:
+        return [
+            f"the adopted {view.ref} is in standby (scaled to zero) but phase {name} needs it serving: "
+            f"run `{'brctl cutover adopted restore'}` first"
+        ]
+    return []
+
+
+def _adopted_drain(
+    args: argparse.Namespace, plan: Plan, view: _AdoptedView, nodegroups: list[str], *, adopted: bool
+) -> Step | None:
+    """EKS: the drain of the outgoing side (the adopted group, or green's node groups); refuses while pods remain
+    (with ``--kubeconfig``). ``None`` when it refused."""
+    if adopted and view.kind == "asg":
+        commands = [_kube.instance_drain_command(view.instances)]
+    else:
+        commands = [_kube.drain_command(ng) for ng in nodegroups]
+    who = view.ref if adopted else "green"
+    step = Step(f"Drain {who}, one node at a time (eviction API: PodDisruptionBudgets respected):", commands)
+    if args.kubeconfig is None:
+        step.lines.append(f"(brctl did not look at the pods: pass --kubeconfig to check that {who} is drained)")
+        plan.extra["drain"] = {"commands": commands, "checked": False}
+        return step
+    try:
+        if adopted and view.kind == "asg":
+            nodes, remaining = _kube.remaining_pods_on_instances(args.kubeconfig, args.kube_context, view.instances)
+        else:
+            nodes, remaining = _kube.remaining_pods(args.kubeconfig, args.kube_context, nodegroups)
+    except _kube.KubeError as exc:
+        plan.action, plan.steps = "drain", [step]
+        plan.reasons.append(str(exc))
+        return None
+    plan.extra["drain"] = {
+        "commands": commands,
+        "checked": True,
+        "nodes": nodes,
+        "remaining_pods": [{"namespace": p.namespace, "name": p.name, "node": p.node} for p in remaining],
+    }
+    if remaining:
+        plan.action, plan.steps = "drain", [step]
+        plan.reasons.extend(f"{who}: pod {p.namespace}/{p.name} still on node {p.node} ({p.reason})" for p in remaining)
+        return None
+    return Step(f"Drained: no pods left to evict on the {len(nodes)} node(s) of {who}.")
+
+
+def _adopted_plan(
+    args: argparse.Namespace, project: ProjectConfig, view: _AdoptedView, current: Phase, retired: bool
+) -> Plan:
+    stage, eks = args.stage, args.kind == EKS
+    command = _eks_deploy(project, stage) if eks else f"npx cdk deploy {project.ecs_stack_name(stage)}"
+    key = (project.pair_context_key if eks else project.capacity_context_key)(stage, args.pair, "phase")
+    plan = Plan(kind=args.kind, current=current, command=command, current_text=RETIRE if retired else None)
+    taint = Step(
+        f"Taint the adopted {view.ref} through the EKS API (new pods go to green; running pods stay):"
+        if view.kind == "eks-nodegroup"
+        else f"Cordon the nodes of the adopted {view.ref} through the Kubernetes API:",
+        [_adopted_command(args, "taint", *(() if view.kind == "eks-nodegroup" else ("--kubeconfig PATH",)))],
+    )
+    standby = Step(
+        f"Scale the adopted {view.ref} to zero, its sizes recorded on it (it stays, as the standby):",
+        [_adopted_command(args, "standby")],
+    )
+    restore = Step(
+        f"Scale the adopted {view.ref} back to its recorded sizes and lift its taint:",
+        [_adopted_command(args, "restore")],
+    )
+    if retired:
+        plan.action = "none"
+        plan.message = (
+            f"nothing to advance: pair {args.pair} is retired; the adopted {view.ref} stays scaled to zero and its "
+            "owner may delete it (brctl and this app never delete it)"
+        )
+        return plan
+    if current is Phase.BLUE:
+        plan.upcoming, plan.action = Phase.BLUE_GREEN, "phase"
+        plan.context = {key: Phase.BLUE_GREEN.value}
+        plan.steps = [_context_step(plan.context), _deploy_step(command)]
+        if eks:
+            taint.text = "When green is ACTIVE: " + taint.text[0].lower() + taint.text[1:]
+            plan.steps.append(taint)
+        return plan
+    if current is Phase.GREEN:
+        plan.upcoming_text, plan.action = RETIRE, "phase"
+        back = {key: Phase.GREEN_BLUE.value}
+        plan.rollback = {
+            "phase": Phase.GREEN_BLUE.value,
+            "context_key": key,
+            "context_value": Phase.GREEN_BLUE.value,
+            "steps": [
+                s.to_dict()
+                for s in (
+                    restore,
+                    Step("Wait until `brctl cutover status ... --adopt " + str(args.adopt) + "` passes."),
+                    _context_step(back),
+                    _deploy_step(command),
+                )
+            ],
+        }
+        if not view.standby:
+            plan.action, plan.steps = "standby", [standby]
+            plan.reasons.append(f"the adopted {view.ref} is not in standby (scaled to zero) yet")
+            return plan
+        plan.context = {key: RETIRE}
+        plan.steps = [
+            Step(
+                f"The adopted {view.ref} stays scaled to zero. `retire` records that its owner may delete it; "
+                "brctl and this app never do."
+            ),
+            _context_step(plan.context),
+            _deploy_step(command),
+        ]
+        return plan
+    if current is Phase.BLUE_GREEN:
+        plan.upcoming = Phase.GREEN
+        plan.context = {key: Phase.GREEN.value}
+        back_steps = [Step(f"Let work return to the adopted {view.ref}:", [_adopted_command(args, "untaint")])]
+        if view.standby:
+            back_steps.insert(0, restore)
+        if eks:
+            back_steps.append(Step("Drain green:", [_kube.drain_command(ng) for ng in view.green]))
+        plan.rollback = {
+            "phase": Phase.BLUE.value,
+            "context_key": key,
+            "context_value": Phase.BLUE.value,
+            "steps": [s.to_dict() for s in (*back_steps, _context_step({key: "blue"}), _deploy_step(command))],
+        }
+        if view.standby:
+            plan.action = "phase"
+            plan.steps = [Step(f"The adopted {view.ref} is in standby."), _context_step(plan.context)]
+            plan.steps.append(_deploy_step(command))
+            return plan
+        if eks and view.kind == "eks-nodegroup" and not view.tainted:
+            plan.action, plan.steps = "taint", [taint]
+            plan.reasons.append(
+                f"the adopted {view.ref} is not tainted {_kube.CUTOVER_TAINT}: new pods still land on it"
+            )
+            return plan
+        first: list[Step] = []
+        if eks:
+            drained = _adopted_drain(args, plan, view, [view.ref.split("/", 1)[1]], adopted=True)
+            if drained is None:
+                return plan
+            first = [drained]
+        plan.action = "standby"
+        plan.steps = [*first, standby, _context_step(plan.context), _deploy_step(command)]
+        return plan
+    # green+blue: back on the adopted group; green is outgoing (tainted / weight 0 by the template)
+    plan.upcoming, plan.action = Phase.BLUE, "phase"
+    plan.context = {key: Phase.BLUE.value}
+    back_steps = [taint] if eks else []
+    if eks:
+        back_steps.append(Step(f"Drain the adopted {view.ref}.", []))
+    plan.rollback = {
+        "phase": Phase.GREEN.value,
+        "context_key": key,
+        "context_value": Phase.GREEN.value,
+        "steps": [s.to_dict() for s in (*back_steps, standby, _context_step({key: "green"}), _deploy_step(command))],
+    }
+    first = []
+    if eks:
+        drained = _adopted_drain(args, plan, view, view.green, adopted=False)
+        if drained is None:
+            return plan
+        first = [drained]
+    plan.steps = [*first, _context_step(plan.context), _deploy_step(command + "   (green is deleted)")]
+    return plan
+
+
+def _adopted_next(args: argparse.Namespace, project: ProjectConfig, region: str, lock: Lockfile) -> int:
+    """``next`` for a pair with an adopted blue (``--adopt``)."""
+    if args.kind == EKS:
+        gates, err = _evaluate_eks(args, region, lock)
+        dicts = [g.to_dict() for g in gates]
+        adopted = next((g for g in gates if g.adopted), None)
+        greens = [g for g in gates if not g.adopted and g.slot == "green"]
+        reasons: list[str] = [err] if err else []
+        reasons.extend(f"{g.slot} ({g.nodegroup}): {r}" for g in gates for r in g.reasons)
+        instances: list[str] = []
+        if adopted is not None and adopted.asg and args.adopt.startswith("asg/"):
+            asg = _aws.asg_by_name(region, adopted.asg)
+            instances = [i.instance_id for i in asg.instances] if asg else []
+        view = _AdoptedView(
+            ref=str(args.adopt),
+            kind=_adopt(args).kind.value,  # type: ignore[union-attr]
+            standby=bool(adopted and adopted.standby),
+            tainted=adopted.tainted if adopted else None,
+            instances=instances,
+            green=[g.nodegroup for g in greens],
+            gates=dicts,
+        )
+    else:
+        pair, err = _evaluate_ecs(args, region, lock)
+        dicts = [g.to_dict() for g in pair.gates]
+        ecs_adopted = next((g for g in pair.gates if g.adopted), None)
+        reasons = [err] if err else []
+        reasons.extend(f"{g.slot} ({g.asg}): {r}" for g in pair.gates for r in g.reasons)
+        view = _AdoptedView(
+            ref=str(args.adopt),
+            kind="ecs-capacity-provider",
+            standby=bool(ecs_adopted and ecs_adopted.standby),
+            tainted=None,
+            instances=list(ecs_adopted.instances) if ecs_adopted else [],
+            green=[str(g.capacity_provider) for g in pair.gates if not g.adopted and g.slot == "green"],
+            gates=dicts,
+        )
+    current: Phase | None = None
+    retired = False
+    if not reasons or args.phase:
+        current, retired = _adopted_phase(args, view)
+        reasons[:0] = _adopted_phase_check(view, current, retired)
+    if reasons:
+        extra_key = "nodegroups" if args.kind == EKS else "slots"
+        plan = Plan(kind=args.kind, current=current, reasons=reasons, extra={extra_key: dicts})
+        plan.current_text = RETIRE if retired else None
+        return _emit(args, region, plan)
+    assert current is not None
+    if (
+        args.kind == ECS
+        and current in (Phase.BLUE_GREEN, Phase.GREEN_BLUE)
+        and not (current is Phase.BLUE_GREEN and view.standby)
+    ):
+        plan = _ecs_plan(args, project, pair, current)
+    else:
+        plan = _adopted_plan(args, project, view, current, retired)
+    if not plan.ok:
+        plan.extra["nodegroups" if args.kind == EKS else "slots"] = dicts
+    return _emit(args, region, plan)
+
+
 # --- ECS -------------------------------------------------------------------------------------------------------------
 def _evaluate_ecs(args: argparse.Namespace, region: str, lock: Lockfile) -> tuple[_ecs_gate.EcsPair, str | None]:
+    group = _adopt(args)
     try:
-        pair = _ecs_gate.evaluate(region, args.cluster, args.pair, lock)
+        adopted = None if group is None else _ecs_gate.adopted_gate(_adopted.read(region, args.cluster, group))
+        pair = _ecs_gate.evaluate(region, args.cluster, args.pair, lock, adopted)
     except _aws.AwsError as exc:
         return _ecs_gate.EcsPair([], []), str(exc)
     if not pair.gates:
@@ -533,6 +856,20 @@ def _ecs_plan(args: argparse.Namespace, project: ProjectConfig, pair: _ecs_gate.
         plan.steps = [step]
         plan.reasons.append(f"{out.running_tasks} task(s) still run on the container instances of {outgoing}")
         return plan
+    if out.adopted:  # not ours to retire: brctl scales it to zero and records its sizes; the deploy drops it
+        context_adopted: dict[str, Any] = {key: upcoming.value}
+        plan.action = "standby"
+        plan.context = context_adopted
+        plan.steps = [
+            Step(
+                f"No service uses {out_cp} any more: scale the adopted provider's Auto Scaling group to zero, its "
+                "sizes recorded on it (it stays, as the standby):",
+                [_adopted_command(args, "standby")],
+            ),
+            _context_step(context_adopted),
+            _deploy_step(command + f"   ({out_cp} leaves the cluster's provider list; it is not deleted)"),
+        ]
+        return plan
     if not out.retiring:
         context: dict[str, Any] = {retire_key: True}
         plan.action = "retire"
@@ -572,6 +909,8 @@ def _ecs_plan(args: argparse.Namespace, project: ProjectConfig, pair: _ecs_gate.
 
 
 def _ecs_next(args: argparse.Namespace, project: ProjectConfig, region: str, lock: Lockfile) -> int:
+    if args.adopt:
+        return _adopted_next(args, project, region, lock)
     pair, err = _evaluate_ecs(args, region, lock)
     reasons: list[str] = [err] if err else []
     reasons.extend(f"{g.slot} ({g.asg}): {r}" for g in pair.gates for r in g.reasons)
@@ -610,6 +949,45 @@ def cmd_next(args: argparse.Namespace) -> int:
     return (_ecs_next if args.kind == ECS else _eks_next)(args, project, region, lock)
 
 
+def cmd_adopted(args: argparse.Namespace) -> int:
+    """``brctl cutover adopted ACTION``: taint / untaint / standby / restore the adopted group (never delete it)."""
+    project = _project(args)
+    group = _adopt(args)
+    if group is None:
+        raise ConfigError("--adopt", None, "nodegroup/<name> | asg/<name> | capacity-provider/<name>")
+    if args.kind == ECS and args.kubeconfig:
+        raise ConfigError("--kubeconfig", args.kubeconfig, "EKS pairs only (--kind eks)")
+    del project  # read for its errors only: the action needs no stage, stack or key
+    region = _region(args)
+    kube = _adopted.Kube(args.kubeconfig, args.kube_context)
+    done: list[str] = []
+    error: str | None = None
+    slot: _adopted.AdoptedSlot | None = None
+    try:
+        slot = _adopted.read(region, args.cluster, group)
+        done = _adopted.act(region, args.cluster, slot, args.action, kube)
+    except (_aws.AwsError, _kube.KubeError, _adopted.RefusedError) as exc:
+        error = str(exc)
+    if args.json:
+        _output.emit_json(
+            {
+                "ok": error is None,
+                "action": args.action,
+                "adopt": group.ref,
+                "region": region,
+                "done": done,
+                "error": error,
+                "adopted": slot.to_dict() if slot else None,
+            }
+        )
+    else:
+        for line in done:
+            print(line)
+        if error is not None:
+            _output.error(f"{args.action} refused: {error}")
+    return EXIT_OK if error is None else EXIT_CHECK_FAILED
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cluster", required=True, metavar="C", help="EKS cluster name (ECS cluster with --kind ecs)")
     p.add_argument("--pair", required=True, metavar="P", help=f"pair name (slots tagged {tags.FLEET}=P)")
@@ -619,6 +997,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--region", metavar="R", help="AWS region (default: AWS_REGION / profile)")
     p.add_argument("--lockfile", metavar="PATH", help=f"default: the [tool.brctl] lockfile, else ./{DEFAULT_LOCKFILE}")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.add_argument(
+        "--adopt",
+        metavar="REF",
+        help="the existing group the pair adopts as blue, found by name: nodegroup/NAME | asg/NAME (EKS), "
+        "capacity-provider/NAME (ECS)",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -627,6 +1011,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
     status = sub.add_parser("status", help="check the pair's slots (health, ready capacity, image; ECS: services)")
     _common(status)
+    status.add_argument("--stage", metavar="STAGE", help="stage whose lockfile channel to read (v2 lockfiles)")
     status.set_defaults(handler=cmd_status)
 
     nxt = sub.add_parser("next", help="print the next step's config change and deploy command if the gate passes")
@@ -635,10 +1020,19 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     nxt.add_argument(
         "--phase",
         metavar="CURRENT",
-        help="current phase from config: " + " | ".join(p.value for p in Phase) + " (default: inferred from slots)",
+        help="current phase from config: " + ADOPTED_PHASES + " (retire: adopted pairs; default: inferred from slots)",
     )
     nxt.add_argument(
         "--kubeconfig", metavar="PATH", help="EKS: check that no pods remain on the outgoing slot before advancing"
     )
     nxt.add_argument("--kube-context", metavar="NAME", help="kubeconfig context (default: its current context)")
     nxt.set_defaults(handler=cmd_next)
+
+    adopted = sub.add_parser(
+        "adopted", help="taint, drain-check, scale to zero (standby) or restore the adopted group; never deletes it"
+    )
+    adopted.add_argument("action", choices=_adopted.ACTIONS, help="what to do to the adopted group")
+    _common(adopted)
+    adopted.add_argument("--kubeconfig", metavar="PATH", help="check pods before standby; cordon an adopted ASG")
+    adopted.add_argument("--kube-context", metavar="NAME", help="kubeconfig context (default: its current context)")
+    adopted.set_defaults(handler=cmd_adopted)

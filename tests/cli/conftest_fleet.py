@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from tests.cli.conftest import AMAZON_OWNER_ID, Moto, image_name, seed_parameter
@@ -165,3 +166,25 @@ class Fleet:
 
 def bottlerocket_name(variant: str, arch: str, version: str = "1.50.0-abcdef12") -> str:
     return image_name(variant, arch, version)
+
+
+def pin_v1(moto: Moto, lockfile: Path, region: str, variant: str, arch: str, version: str) -> str:
+    """Publish ``version`` and make it the current pin of a version 1 lockfile at ``lockfile`` (the old one becomes
+    ``previous``), the way ``brctl pins refresh`` did before channels — written directly, so cutover tests do not
+    depend on how ``pins refresh`` writes (a legacy file still works with and without ``--stage``)."""
+    from constructs_br.images import Lockfile, Pin
+
+    image = moto.seed_bottlerocket_release(region, variant, arch, version)
+    lock = Lockfile.load_or_empty(lockfile).with_pin(
+        Pin(
+            region=region,
+            variant=variant,
+            arch=arch,
+            image_id=image,
+            image_version=version,
+            ssm_path=f"/aws/service/bottlerocket/{variant}/{arch}/{version.split('-', 1)[0]}/image_id",
+            resolved_at="2026-01-01T00:00:00Z",
+        )
+    )
+    lock.save(lockfile)
+    return image

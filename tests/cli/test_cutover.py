@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from constructs_br import tags
 from tests.cli.conftest import REGIONS, Moto, Run
+from tests.cli.conftest_fleet import pin_v1
 
 WEST = REGIONS[0]
 V1 = "1.50.0-abcdef12"
@@ -25,12 +27,19 @@ def cutover(brctl: Run, sub: str, *extra: str, pair: str = PAIR, region: str | N
     return brctl("cutover", sub, "--cluster", CLUSTER, "--pair", pair, *region_args, *extra)
 
 
+_LOCK: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def _the_lockfile(lockfile: Path) -> None:
+    _LOCK[:] = [lockfile]
+
+
 def pin(moto: Moto, brctl: Run, version: str) -> str:
-    """Publish ``version`` and make it the lockfile's current pin (the old one becomes ``previous``)."""
-    image = moto.seed_bottlerocket_release(WEST, VARIANT, "x86_64", version)
-    code, _, err = brctl("pins", "refresh", "--region", WEST, "--variant", VARIANT, "--arch", "x86_64")
-    assert code == 0, err
-    return image
+    """Publish ``version`` and make it the (version 1) lockfile's current pin (the old one becomes ``previous``);
+    ``brctl`` is the test's runner, which reads that lockfile."""
+    del brctl
+    return pin_v1(moto, _LOCK[0], WEST, VARIANT, "x86_64", version)
 
 
 @pytest.fixture
@@ -211,7 +220,7 @@ def test_next_from_blue(cluster: dict[str, Any], moto: Moto, brctl: Run) -> None
 
     assert code == 0, err
     assert '"br:pilot:pair:general:phase": "blue+green"' in out
-    assert "npx cdk deploy BrPilot" in out
+    assert "npx cdk deploy BrPilotNodes" in out  # node groups live in Br<Stage>Nodes
 
     code, out, _ = cutover(brctl, "next", "--stage", "production", "--json")
     assert code == 0
@@ -222,7 +231,7 @@ def test_next_from_blue(cluster: dict[str, Any], moto: Moto, brctl: Run) -> None
         "next": "blue+green",
         "context_key": "br:production:pair:general:phase",
         "context_value": "blue+green",
-        "command": "npx cdk deploy BrProduction",
+        "command": "npx cdk deploy BrProductionNodes",
     }
     assert (doc["kind"], doc["action"], doc["rollback"], doc["reasons"]) == ("eks", "phase", None, [])
 
@@ -240,7 +249,7 @@ def test_next_from_blue_green_to_green(cluster: dict[str, Any], moto: Moto, brct
     code, out, err = cutover(brctl, "next", "--stage", "canary", "--phase", "blue+green", "--json")
     assert code == 0, err
     doc = json.loads(out)
-    assert (doc["current"], doc["next"], doc["command"]) == ("blue+green", "green", "npx cdk deploy BrCanary")
+    assert (doc["current"], doc["next"], doc["command"]) == ("blue+green", "green", "npx cdk deploy BrCanaryNodes")
 
 
 def test_next_phase_slots_mismatch_refuses(cluster: dict[str, Any], moto: Moto, brctl: Run) -> None:
@@ -412,7 +421,7 @@ def test_next_from_two_slots_prints_drain_and_rollback(
         "blue+green",
         "green",
         "phase",
-        "npx cdk deploy BrPilot",
+        "npx cdk deploy PilotNodes",  # the test project table names no nodes-stack: the default {Stage}Nodes
     )
     assert doc["drain"] == {"commands": [DRAIN_BLUE], "checked": False}
     assert (doc["rollback"]["phase"], doc["rollback"]["context_key"], doc["rollback"]["context_value"]) == (
@@ -537,11 +546,13 @@ def test_stack_and_keys_come_from_the_project(cluster: dict[str, Any], moto: Mot
     pin(moto, brctl, V2)
     other = tmp_path / "other.toml"
     other.write_text(
-        '[tool.brctl]\neks-stack = "Fleet-{stage}"\npair-key = "fleet/{stage}/{pair}/{key}"\n', encoding="utf-8"
+        '[tool.brctl]\neks-stack = "Fleet-{stage}"\nnodes-stack = "Fleet-{stage}-nodes"\n'
+        'pair-key = "fleet/{stage}/{pair}/{key}"\n',
+        encoding="utf-8",
     )
 
     code, out, err = cutover(brctl, "next", "--stage", "anything", "--project", str(other))
 
     assert code == 0, err
     assert '"fleet/anything/general/phase": "blue+green"' in out
-    assert "npx cdk deploy Fleet-anything" in out
+    assert "npx cdk deploy Fleet-anything-nodes" in out

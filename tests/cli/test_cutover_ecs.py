@@ -13,6 +13,7 @@ import pytest
 
 from constructs_br import tags
 from tests.cli.conftest import REGIONS, Moto, Run
+from tests.cli.conftest_fleet import pin_v1
 
 WEST = REGIONS[0]
 V1 = "1.50.0-abcdef12"
@@ -27,8 +28,8 @@ RETIRE = "br:pilot:capacity:general:retire-outgoing"
 class Ecs:
     """A seeded ECS cluster with capacity-provider slots."""
 
-    def __init__(self, moto: Moto, brctl: Run, project: Path) -> None:
-        self.moto, self.brctl, self.project = moto, brctl, project
+    def __init__(self, moto: Moto, brctl: Run, project: Path, lockfile: Path) -> None:
+        self.moto, self.brctl, self.project, self.lockfile = moto, brctl, project, lockfile
         self.ec2, self.asg, self.ecs = moto.client("ec2"), moto.client("autoscaling"), moto.client("ecs")
         vpc = self.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         self.subnet = self.ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{WEST}a")["Subnet"][
@@ -41,10 +42,7 @@ class Ecs:
         self.providers: list[str] = []
 
     def pin(self, version: str) -> str:
-        image = self.moto.seed_bottlerocket_release(WEST, VARIANT, "x86_64", version)
-        code, _, err = self.brctl("pins", "refresh", "--region", WEST, "--variant", VARIANT, "--arch", "x86_64")
-        assert code == 0, err
-        return image
+        return pin_v1(self.moto, self.lockfile, WEST, VARIANT, "x86_64", version)
 
     def slot(self, slot: str, image: str, version: str | None, *, desired: int = 2, register: bool = True) -> str:
         """ASG ``general-<slot>`` (launch template on ``image``) behind capacity provider ``cp-<slot>``."""
@@ -115,8 +113,8 @@ class Ecs:
 
 
 @pytest.fixture
-def ecs(moto: Moto, brctl: Run, project: Path) -> Ecs:
-    return Ecs(moto, brctl, project)
+def ecs(moto: Moto, brctl: Run, project: Path, lockfile: Path) -> Ecs:
+    return Ecs(moto, brctl, project, lockfile)
 
 
 def test_status_ok_single_slot(ecs: Ecs) -> None:
