@@ -12,8 +12,10 @@ from aws_cdk import App
 from constructs_br.compliance.limits import add_limit_checks
 from constructs_br.compliance.nag import add_nag_checks
 from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile
-from stacks.config import AppConfig, load_config
+from constructs_br.images.resolve import ImageSpec, resolve_image
+from stacks.config import AppConfig, StageConfig, load_config
 from stacks.ecs_stack import EcsStack
+from stacks.nodes_stack import NodesStack
 from stacks.platform_stack import PlatformStack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,11 +32,25 @@ def load_lockfile(context: Mapping[str, Any], root: Path = ROOT) -> Lockfile:
     return Lockfile.load_or_empty(root / str(context.get("br:lockfile", DEFAULT_LOCKFILE)))
 
 
+def require_pins(stage: StageConfig, lockfile: Lockfile) -> None:
+    """Every image the stage's fleet runs is pinned for its region, before any stack is built: a missing pin is the
+    :class:`~constructs_br.images.lockfile.MissingPinError` naming its ``brctl pins refresh`` command (the platform
+    stack's Config rules would otherwise fail first, on an empty approved-AMI list)."""
+    for pair in stage.pairs:
+        spec = pair.base
+        image = ImageSpec(variant=spec.variant_for(stage.eks.kubernetes_version), arch=spec.arch)
+        resolve_image(image, region=stage.region, lockfile=lockfile)
+    for capacity in stage.capacity:
+        resolve_image(capacity.base.image, region=stage.region, lockfile=lockfile)
+
+
 def build_stacks(app: App, config: AppConfig, lockfile: Lockfile) -> None:
     for stage in config.stages:
+        require_pins(stage, lockfile)
         # IAM is account-wide: stages sharing an account share the designated SSM principals (Guard rule).
         same_account = tuple(s.name for s in config.stages if s.account == stage.account)
         platform = PlatformStack(app, stage.stack_name, stage=stage, lockfile=lockfile, account_stages=same_account)
+        NodesStack(app, stage.nodes_stack_name, stage=stage, lockfile=lockfile, platform=platform)
         # Created VPC: referenced cross-stack (exports). Imported VPC: literal ids, no dependency.
         EcsStack(
             app,

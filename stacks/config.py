@@ -107,6 +107,11 @@ class StageConfig:
         return f"Br{self.title}"
 
     @property
+    def nodes_stack_name(self) -> str:
+        """The stage's EKS node-group stack, separate so a cutover deploys without the network stack."""
+        return f"Br{self.title}Nodes"
+
+    @property
     def ecs_stack_name(self) -> str:
         """The stage's ECS stack (cluster + capacity), separate so it deploys without the network stack."""
         return f"Br{self.title}Ecs"

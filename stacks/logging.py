@@ -12,7 +12,8 @@ Retention: production two years and retained when the stack is deleted (audit ev
 deleted with the stack. Log group names (API — dashboards and queries use them):
 
 * platform stack ``Br<Stage>``: ``/constructs-br/<stage>/eks/host``, ``.../eks/containers``, and the stage's SSM
-  sessions group ``/constructs-br/<stage>/sessions`` (:func:`sessions_log_group_name`);
+  sessions group ``/constructs-br/<stage>/sessions`` (:func:`sessions_log_group_name`); the add-on shipping to the
+  EKS groups lives in the node-group stack ``Br<Stage>Nodes`` (its pods need nodes);
 * ECS stack ``Br<Stage>Ecs``: ``/constructs-br/<stage>/ecs/host``, ``.../ecs/containers`` (FireLens).
 """
 
@@ -24,6 +25,7 @@ from typing import Any
 
 from aws_cdk import Annotations, RemovalPolicy, Stack
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
@@ -119,12 +121,20 @@ class StageLogging:
 
 
 def add_eks_logging(
-    stack: Stack, *, stage_name: str, cluster: BottlerocketCluster, key: kms.IKey, config: LoggingConfig
+    stack: Stack,
+    *,
+    stage_name: str,
+    cluster: BottlerocketCluster | eks.ICluster,
+    key: kms.IKey,
+    config: LoggingConfig,
+    shipper_stack: Stack | None = None,
 ) -> StageLogging:
-    """In the platform stack: the EKS groups (id ``NodeLogs``) and Fluent Bit through the add-on
-    (id ``NodeLogShipping``). Call it after the node-group pairs or before — the add-on waits for CoreDNS, which
-    waits for every node group registered on the cluster."""
+    """The EKS groups (id ``NodeLogs``, in ``stack``: the platform stack, rarely changed, keeps the logs) and
+    Fluent Bit through the add-on (id ``NodeLogShipping``, in ``shipper_stack``, default ``stack``). The add-on's
+    operator needs a node, so it waits for CoreDNS (which waits for the node groups of its stack): with node groups
+    in ``Br<Stage>Nodes`` pass that stack, after ``cluster.add_node_addons`` placed CoreDNS there."""
     _same_stage(stage_name, config)
+    ship_in = shipper_stack or stack
     groups = NodeLogGroups(
         stack,
         "NodeLogs",
@@ -138,7 +148,7 @@ def add_eks_logging(
         region=stack.region, host_log_group=groups.names.host, containers_log_group=groups.names.containers
     )
     shipper = EksNodeLogging(
-        stack,
+        ship_in,
         "NodeLogShipping",
         cluster=cluster,
         groups=groups,

@@ -1,9 +1,10 @@
-"""The stage's platform stack (``BrPilot`` / ``BrCanary`` / ``BrProduction``): VPC, KMS key, EKS control plane and
-node-group pairs, composed from the library's constructs; this file adds only stage data.
+"""The stage's platform stack (``BrPilot`` / ``BrCanary`` / ``BrProduction``): VPC, KMS key, EKS control plane,
+access, Config rules and the node-log groups, composed from the library's constructs; this file adds only stage data.
 
-Networks and control planes change rarely; node capacity changes often. ECS lives in its own stack
-(``Br<Stage>Ecs``) so it deploys and rolls independently. Logical IDs below are API: renaming a construct replaces
-live infrastructure (tests/stacks shows every logical ID).
+Networks and control planes change rarely; node capacity changes often. So the EKS node groups live in their own
+stack (``Br<Stage>Nodes``, stacks/nodes_stack.py) with CoreDNS and the log add-on, and ECS in ``Br<Stage>Ecs``: a
+cutover never deploys this stack, which holds the VPC's default-security-group Lambda. Logical IDs below are API:
+renaming a construct replaces live infrastructure (tests/stacks shows every logical ID).
 """
 
 from __future__ import annotations
@@ -12,13 +13,11 @@ from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from constructs_br.eks import BlueGreenNodeGroupPair
 from constructs_br.images.lockfile import Lockfile
 from constructs_br.platform import BottlerocketCluster, BottlerocketVpc, FleetKey, LogRetention, encrypted_log_group
 from stacks.access import access_config, add_access
 from stacks.compliance import add_compliance, stage_operator_roles
 from stacks.config import StageConfig
-from stacks.logging import add_eks_logging, logging_config
 from stacks.stage_stack import StageStack
 
 PILOT_PUBLIC_ENDPOINT_REASON = (
@@ -51,7 +50,7 @@ def stage_vpc(scope: Construct, stage: StageConfig, key: FleetKey) -> ec2.IVpc:
 
 
 class PlatformStack(StageStack):
-    """VPC + KMS + EKS control plane + node-group pairs for one stage."""
+    """VPC + KMS + EKS control plane + access + Config rules for one stage (node groups: :class:`NodesStack`)."""
 
     def __init__(
         self,
@@ -90,21 +89,10 @@ class PlatformStack(StageStack):
             log_removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
             # People reach the cluster through the access entries below, never as the deploy role.
             bootstrap_cluster_creator_admin_permissions=False,
+            # CoreDNS waits for node groups, which live in Br<Stage>Nodes: it is created there (add_node_addons).
+            core_dns=False,
         )
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
-        # One construct per pair: id = the pair's name in PascalCase + "NodeGroups" (a stable, user-chosen name).
-        self.node_groups = {
-            pair.name: BlueGreenNodeGroupPair(
-                self,
-                pair.construct_id + "NodeGroups",
-                cluster=self.cluster,
-                pair=pair,
-                lockfile=lockfile,
-                stage=stage.name,
-                volume_key=self.key.key,
-            )
-            for pair in stage.pairs
-        }
         # Operator roles, audited sessions, break-glass documents and EKS access entries (docs/access.md).
         self.access = add_access(
             self,
@@ -113,9 +101,6 @@ class PlatformStack(StageStack):
             key=self.key.key,
             config=access_config(stage.name, self.node.get_all_context()),
         )
-        for pair in self.node_groups.values():
-            # Attached through the role, like the node policy: nodes start only once they can log sessions.
-            pair.node_role.add_managed_policy(self.access.node_session_policy.policy)
         # AWS Config rules for the stage's tagged fleet: approved AMIs from the lockfile, IMDSv2, encryption, EKS and
         # ECS checks (docs/compliance.md). The account's existing configuration recorder evaluates them.
         self.config_rules = add_compliance(
@@ -125,12 +110,4 @@ class PlatformStack(StageStack):
             region=stage.region,
             production=production,
             operator_roles=stage_operator_roles(*(account_stages or (stage.name,))),
-        )
-        # Host (journal) and container logs through Fluent Bit in the CloudWatch observability add-on (docs/logging.md).
-        self.logging = add_eks_logging(
-            self,
-            stage_name=stage.name,
-            cluster=self.cluster,
-            key=self.key.key,
-            config=logging_config(stage.name, self.node.get_all_context()),
         )

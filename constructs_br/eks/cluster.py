@@ -15,13 +15,22 @@ fixed or defaulted, each one a deliberate choice:
   retention and a removal policy — which needs the cluster's name at synth (``cluster_name``, default
   ``<stack name>-<construct id>``);
 * **managed core add-ons**: ``kube-proxy`` and ``coredns`` as EKS add-ons (children ``KubeProxy``, ``CoreDns``;
-  CoreDNS waits for the first node group, since its pods need nodes), the ``eks-pod-identity-agent`` (CDK's), and
+  CoreDNS waits for the node groups, since its pods need nodes — an add-on created before any node sits ``DEGRADED``
+  until CloudFormation's timeout), the ``eks-pod-identity-agent`` (CDK's), and
   ``vpc-cni`` with its own role through Pod Identity (:class:`~constructs_br.eks.pod_identity.VpcCniPodIdentity`,
   created *beside* the cluster as ``VpcCni`` — the id this library's first stacks gave it, kept so their add-on is
   never replaced). Node groups built by this library on this cluster depend on ``vpc-cni`` and the agent, so no node
   boots before the CNI has credentials.
 
 ``kubernetes_version`` is the cluster's minor as a string: node groups read it from here, once.
+
+**Node groups in another stack.** CoreDNS cannot wait for node groups in a stack that depends on the cluster's
+(a dependency cycle). Build the cluster with ``core_dns=False`` and place the add-on in the node groups' stack with
+:meth:`BottlerocketCluster.add_node_addons` — it then waits for every node group registered in that stack, before
+or after the call (construct id ``CoreDns`` in the scope given). Add-ons whose pods need nodes too
+(``amazon-cloudwatch-observability``: :class:`~constructs_br.logs.eks.EksNodeLogging` waits for
+``cluster.core_dns``) go in that stack after the call. A node group that no CoreDNS of its stack waits for is a
+synth warning (``constructs-br:coredns-before-nodes``).
 """
 
 from __future__ import annotations
@@ -31,7 +40,8 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 
-from aws_cdk import Annotations, RemovalPolicy, Stack
+import jsii
+from aws_cdk import Annotations, Aspects, IAspect, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
@@ -85,6 +95,8 @@ class BottlerocketCluster(eks.Cluster):
     :param cluster_name: the EKS cluster's name (create-only: changing it replaces the cluster).
     :param log_retention: retention of the control-plane log group (default one year).
     :param log_removal_policy: what deleting the stack does to that log group (default: retain it).
+    :param core_dns: create the ``coredns`` add-on here as the child ``CoreDns`` (default). ``False``: the node
+        groups' stack creates it with :meth:`add_node_addons` (node groups in another stack than the cluster).
     :param bootstrap_cluster_creator_admin_permissions: give the identity that creates the cluster (the
         CloudFormation execution role) cluster-admin outside the access entries — EKS's default, ``True``. Set
         ``False`` when people get in through explicit access entries (:mod:`constructs_br.access`). Create-only:
@@ -109,6 +121,7 @@ class BottlerocketCluster(eks.Cluster):
         vpc_subnets: Sequence[ec2.SubnetSelection] | None = None,
         logging: Sequence[ClusterLogging] = tuple(ClusterLogging),
         core_addons: bool = True,
+        core_dns: bool = True,
         bootstrap_cluster_creator_admin_permissions: bool = True,
     ) -> None:
         p = Problems()
@@ -185,6 +198,9 @@ class BottlerocketCluster(eks.Cluster):
         )
         self.node.find_child("Resource").node.add_dependency(self.control_plane_logs)
         self.kubernetes_version = kubernetes_version
+        self.cluster_name_literal = name
+        """The EKS cluster's name as plain text (``cluster_name`` is a reference): for names derived from it in
+        other stacks, e.g. ``/aws/containerinsights/<name>/performance``."""
         self.service_ipv4_cidr = service_ipv4_cidr
         self.endpoint_access = endpoint_access
         if isinstance(self.role, iam.Role):
@@ -200,12 +216,47 @@ class BottlerocketCluster(eks.Cluster):
         self.vpc_cni: VpcCniPodIdentity | None = None
         self.kube_proxy: eks.CfnAddon | None = None
         self.core_dns: eks.CfnAddon | None = None
+        self._core_dns_deferred = core_addons and not core_dns
+        self._node_groups: list[IConstruct] = []
         if core_addons:
             parent = self.node.scope
             assert isinstance(parent, Construct)
             self.vpc_cni = VpcCniPodIdentity(parent, "VpcCni", cluster=self)
             self.kube_proxy = _addon(self, "KubeProxy", "kube-proxy")
-            self.core_dns = _addon(self, "CoreDns", "coredns")
+            if core_dns:
+                self.core_dns = _addon(self, "CoreDns", "coredns")
+
+    def add_node_addons(self, scope: Construct, *, after: Sequence[IConstruct] = ()) -> eks.CfnAddon:
+        """Create the ``coredns`` add-on in ``scope`` (construct id ``CoreDns``) for a cluster built with
+        ``core_dns=False``: it waits for every node group of this cluster registered in ``scope``'s stack (before or
+        after this call) and for ``after``. Call it in the node groups' stack, before the add-ons that wait for
+        :attr:`core_dns` (the CloudWatch observability add-on of :class:`~constructs_br.logs.eks.EksNodeLogging`).
+
+        :raises ConfigError: the cluster has no core add-ons, or its CoreDNS is already placed.
+        """
+        if not self._core_dns_deferred or self.core_dns is not None:
+            where = "core_addons=False" if not self._core_dns_deferred and self.core_dns is None else "already placed"
+            raise ConfigError(
+                "cluster.add_node_addons",
+                where,
+                "a BottlerocketCluster built with core_dns=False whose coredns add-on is not placed yet",
+                "call it once, in the stack of the node groups",
+            )
+        self.core_dns = eks.CfnAddon(
+            scope,
+            "CoreDns",
+            cluster_name=self.cluster_name,
+            addon_name="coredns",
+            resolve_conflicts="OVERWRITE",
+            preserve_on_delete=True,
+        )
+        stack = Stack.of(scope)
+        for group in self._node_groups:
+            if Stack.of(group) is stack:
+                self.core_dns.node.add_dependency(group)
+        for dep in after:
+            self.core_dns.node.add_dependency(dep)
+        return self.core_dns
 
     def node_dependencies(self) -> list[IConstruct]:
         """What every node group must wait for: the ``vpc-cni`` add-on (with its Pod Identity association) and the
@@ -220,21 +271,40 @@ class BottlerocketCluster(eks.Cluster):
 
     def register_node_group(self, node_group: IConstruct) -> None:
         """Order a node group built on this cluster: after :meth:`node_dependencies`, before CoreDNS (whose
-        pods need a node to run on)."""
+        pods need a node to run on) when CoreDNS is in the node group's stack."""
         for dep in self.node_dependencies():
             node_group.node.add_dependency(dep)
-        if self.core_dns is None:
-            return
-        if Stack.of(node_group) is Stack.of(self.core_dns):
+        self._node_groups.append(node_group)
+        if self.core_dns is not None and Stack.of(node_group) is Stack.of(self.core_dns):
             self.core_dns.node.add_dependency(node_group)
-        else:
-            # Node groups in another stack (that stack depends on this one): CoreDNS cannot wait for them without a
-            # cycle. Its pods stay Pending until the first node joins; the add-on reports DEGRADED until then.
-            Annotations.of(node_group).add_warning_v2(
-                "constructs-br:coredns-before-nodes",
-                "node group in another stack than its cluster: the coredns add-on is created before any node can "
-                "run it (deploy the node-group stack right after the cluster stack)",
-            )
+        elif self.core_dns is not None or self._core_dns_deferred:
+            # Decided at synth: add_node_addons may still place CoreDNS in this node group's stack.
+            Aspects.of(node_group).add(_CoreDnsPlacement(self, node_group))
+
+
+@jsii.implements(IAspect)
+class _CoreDnsPlacement:
+    """At synth: warn on a node group that no CoreDNS add-on of its own stack waits for. CoreDNS in the cluster's
+    stack cannot wait for node groups in a stack depending on it (a cycle); its pods stay Pending and the add-on
+    DEGRADED until a node joins."""
+
+    def __init__(self, cluster: BottlerocketCluster, node_group: IConstruct) -> None:
+        self.cluster = cluster
+        self.node_group = node_group
+
+    def visit(self, node: IConstruct) -> None:
+        """Check once, on the node group itself."""
+        if node is not self.node_group:
+            return
+        core_dns = self.cluster.core_dns
+        if core_dns is not None and Stack.of(core_dns) is Stack.of(node):
+            return
+        where = "is not placed" if core_dns is None else "is in another stack"
+        Annotations.of(node).add_warning_v2(
+            "constructs-br:coredns-before-nodes",
+            f"node group in another stack than its cluster: the coredns add-on is created before any node can run "
+            f"it (it {where}; build the cluster with core_dns=False and call cluster.add_node_addons(<this stack>))",
+        )
 
 
 def _addon(cluster: eks.Cluster, construct_id: str, name: str) -> eks.CfnAddon:

@@ -100,11 +100,20 @@ def _addons(t: Template) -> dict[str, str]:
     return {k: v["Properties"]["AddonName"] for k, v in resources(t, "AWS::EKS::Addon").items()}
 
 
+def _local_cluster(t: Template, ng: Mapping[str, Any]) -> bool:
+    """The node group's cluster is a resource of this template (not another stack's output)."""
+    return any(r in resources(t, "AWS::EKS::Cluster") for r in _refs(ng["Properties"]["ClusterName"]))
+
+
 def nodegroups_after_cni(t: Template) -> list[str]:
+    """Node groups of a cluster in the same template depend on its CNI and agent add-ons. Node groups of another
+    stack's cluster are ordered by the stack dependency (:func:`cross_stack_order`): the add-ons sit with it."""
     addons = _addons(t)
     need = {name: [k for k, n in addons.items() if n == name] for name in ("vpc-cni", "eks-pod-identity-agent")}
     out = []
-    for ng in resources(t, "AWS::EKS::Nodegroup"):
+    for ng, res in resources(t, "AWS::EKS::Nodegroup").items():
+        if not _local_cluster(t, res):
+            continue
         deps = all_deps(t, ng)
         for name, ids in need.items():
             if not ids or not set(ids) & deps:
@@ -113,10 +122,79 @@ def nodegroups_after_cni(t: Template) -> list[str]:
 
 
 def core_addons_managed(t: Template) -> list[str]:
-    if not resources(t, "AWS::EKS::Cluster"):
-        return []
+    """A cluster's template holds kube-proxy and vpc-cni; coredns sits with the node groups (the cluster's template
+    when they are there, else the node groups' own: :func:`node_addons_after_node_groups`)."""
     have = set(_addons(t).values())
-    return [f"missing EKS-managed add-on {n}" for n in ("coredns", "kube-proxy", "vpc-cni") if n not in have]
+    need = []
+    if resources(t, "AWS::EKS::Cluster"):
+        need += ["kube-proxy", "vpc-cni"]
+    if resources(t, "AWS::EKS::Nodegroup"):
+        need.append("coredns")
+    return [f"missing EKS-managed add-on {n}" for n in need if n not in have]
+
+
+NODE_ADDONS = ("coredns", "amazon-cloudwatch-observability")
+"""EKS add-ons whose pods include a Deployment: created before any node, they sit DEGRADED until CloudFormation's
+timeout (terraform-aws-eks #3001, pulumi-eks #1819)."""
+
+
+def node_addons_after_node_groups(t: Template) -> list[str]:
+    """Every add-on of :data:`NODE_ADDONS` waits for every EKS node group of its template, and has one to wait for."""
+    groups = set(resources(t, "AWS::EKS::Nodegroup"))
+    out = []
+    for aid, name in _addons(t).items():
+        if name not in NODE_ADDONS:
+            continue
+        if not groups:
+            out.append(f"{aid}: {name} in a stack without node groups (created before any node can run it)")
+        out.extend(f"{aid}: {name} can be created before node group {ng}" for ng in sorted(groups - all_deps(t, aid)))
+    return out
+
+
+# --- 2b. stacks by rate of change ---------------------------------------------------------------------------------
+def no_lambda_with_capacity(t: Template) -> list[str]:
+    """No stack holding node groups or Auto Scaling groups holds a Lambda function: capacity stacks deploy on every
+    cutover, and a Lambda (custom-resource handler) in them would ride along (runtime deprecations, cold failures)."""
+    capacity = {**resources(t, "AWS::EKS::Nodegroup"), **resources(t, "AWS::AutoScaling::AutoScalingGroup")}
+    if not capacity:
+        return []
+    return [f"{fid}: Lambda function in a stack with capacity" for fid in sorted(resources(t, "AWS::Lambda::Function"))]
+
+
+def _stack_outputs_used(value: Any) -> Iterator[str]:
+    """Stack names of every ``Fn::GetStackOutput`` / ``Fn::ImportValue`` producer ``value`` reads."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Fn::GetStackOutput" and isinstance(inner, dict):
+                yield str(inner["StackName"])
+            elif key == "Fn::ImportValue" and isinstance(inner, str):
+                yield inner.split(":")[0]
+            else:
+                yield from _stack_outputs_used(inner)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _stack_outputs_used(item)
+
+
+def cross_stack_order(templates: Mapping[str, Template], dependencies: Mapping[str, set[str]]) -> list[str]:
+    """A stack reading another stack's outputs deploys after it: the producer is among its (transitive) stack
+    dependencies. Across stacks, CloudFormation orders nothing by itself."""
+
+    def closure(name: str) -> set[str]:
+        seen: set[str] = set()
+        todo = [name]
+        while todo:
+            for dep in dependencies.get(todo.pop(), set()):
+                if dep not in seen:
+                    seen.add(dep)
+                    todo.append(dep)
+        return seen
+
+    out: list[str] = []
+    for name, t in sorted(templates.items()):
+        producers = set(_stack_outputs_used(t.get("Resources", {}))) - {name}
+        out.extend(f"{name}: reads outputs of {p} without depending on it" for p in sorted(producers - closure(name)))
+    return out
 
 
 # --- 3. managed node groups follow the cluster's minor -------------------------------------------------------------
@@ -149,7 +227,7 @@ def _role_policies(t: Template, role: str) -> set[str]:
 
 def capacity_after_policies(t: Template) -> list[str]:
     roles = set(resources(t, "AWS::IAM::Role"))
-    out = []
+    out: list[str] = []
     capacity = {**resources(t, "AWS::EKS::Nodegroup"), **resources(t, "AWS::AutoScaling::AutoScalingGroup")}
     for cid in capacity:
         deps = all_deps(t, cid)

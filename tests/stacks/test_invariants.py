@@ -17,6 +17,8 @@ RULES: dict[str, Callable[[inv.Template], list[str]]] = {
     "key-policy-principals-exist": inv.key_policy_principals,
     "nodegroups-after-cni": inv.nodegroups_after_cni,
     "core-addons-managed": inv.core_addons_managed,
+    "node-addons-after-node-groups": inv.node_addons_after_node_groups,
+    "no-lambda-with-capacity": inv.no_lambda_with_capacity,
     "nodegroup-versions": inv.nodegroup_versions,
     "capacity-after-policies": inv.capacity_after_policies,
     "subnet-zones": inv.subnet_zones,
@@ -39,10 +41,51 @@ def regions(assembly: Any) -> Mapping[str, str]:
     return {s.stack_name: s.environment.region for s in assembly.stacks}
 
 
+@pytest.fixture(scope="module")
+def library() -> dict[str, Any]:
+    """What a library user builds: cluster and node groups in one stack (the app splits them, so no app stack has
+    a node group on a cluster of its own template)."""
+    from aws_cdk.assertions import Template
+
+    from constructs_br.bluegreen import PairSpec
+    from constructs_br.eks import BlueGreenNodeGroupPair, NodeGroupSpec
+    from tests.unit.eks.helpers import br_cluster_stack, lockfile
+
+    stack, cluster, key = br_cluster_stack()
+    spec = NodeGroupSpec(arch="x86_64", instance_types=("m7i.large",))
+    pair = PairSpec(name="general", base=spec)
+    BlueGreenNodeGroupPair(stack, "GeneralNodeGroups", cluster=cluster, pair=pair, lockfile=lockfile(), volume_key=key)
+    return dict(Template.from_stack(stack).to_json())
+
+
+@pytest.fixture(scope="module")
+def sources(templates: Mapping[str, dict[str, Any]], library: dict[str, Any]) -> Mapping[str, dict[str, Any]]:
+    return {**templates, "Library": library}
+
+
 @pytest.mark.parametrize("rule", sorted(RULES))
-def test_every_stack_keeps_the_rule(rule: str, templates: Mapping[str, dict[str, Any]]) -> None:
-    found = {name: RULES[rule](t) for name, t in templates.items()}
+def test_every_stack_keeps_the_rule(rule: str, sources: Mapping[str, dict[str, Any]]) -> None:
+    found = {name: RULES[rule](t) for name, t in sources.items()}
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def _dependencies(assembly: Any) -> dict[str, set[str]]:
+    return {s.stack_name: {d.id for d in s.dependencies} for s in assembly.stacks}
+
+
+def test_every_stack_deploys_after_the_stacks_it_reads(assembly: Any, templates: Mapping[str, dict[str, Any]]) -> None:
+    deps = _dependencies(assembly)
+    assert inv.cross_stack_order(templates, deps) == []
+    nodes = [n for n in templates if n.endswith("Nodes")]
+    assert nodes
+    for name in nodes:  # the node-group stacks read the cluster, key and session policy of their platform stack
+        assert name.removesuffix("Nodes") in deps[name]
+
+
+def test_cross_stack_order_fails_without_the_dependency(assembly: Any, templates: Mapping[str, dict[str, Any]]) -> None:
+    deps = _dependencies(assembly)
+    deps["BrPilotNodes"] = deps["BrPilotNodes"] - {"BrPilot"}
+    assert inv.cross_stack_order(templates, deps) == ["BrPilotNodes: reads outputs of BrPilot without depending on it"]
 
 
 def test_every_stack_using_example_pins_refuses_to_deploy(
@@ -52,8 +95,11 @@ def test_every_stack_using_example_pins_refuses_to_deploy(
     assert lock.example_pins(), "the committed pins are examples (this repository has no AWS account)"
     for name, t in templates.items():
         assert inv.example_pins_refused(t, _example_images(lock, regions[name])) == [], name
-        assert "ExamplePinsRefused" in t.get("Rules", {}), name  # every stack here runs an example pin
-        assert "PlaceholderImageRefused" in t.get("Rules", {}), name  # and ships logs with the placeholder digest
+        # Every capacity stack runs an example pin and ships logs with the placeholder digest; the platform stacks
+        # launch nothing (their Config rules only list the pinned AMI IDs) and ship no logs.
+        capacity = name.endswith(("Nodes", "Ecs"))
+        assert ("ExamplePinsRefused" in t.get("Rules", {})) is capacity, name
+        assert ("PlaceholderImageRefused" in t.get("Rules", {})) is capacity, name
 
 
 # --- planted defects: each rule fails on the defect it exists for -----------------------------------------------
@@ -87,6 +133,14 @@ def _no_kube_proxy(t: dict[str, Any]) -> None:
     t["Resources"] = {
         k: v for k, v in t["Resources"].items() if v.get("Properties", {}).get("AddonName") != "kube-proxy"
     }
+
+
+def _coredns_first(t: dict[str, Any]) -> None:
+    _first(t, "AWS::EKS::Addon", lambda v: v["Properties"]["AddonName"] == "coredns").pop("DependsOn")
+
+
+def _lambda_beside_capacity(t: dict[str, Any]) -> None:
+    t["Resources"]["Handler"] = {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.13"}}
 
 
 def _no_version(t: dict[str, Any]) -> None:
@@ -147,27 +201,39 @@ def _admin_on(t: dict[str, Any]) -> None:
 
 PLANTED: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "key-policy-principals-exist": ("BrProduction", _slr_principal),
-    "nodegroups-after-cni": ("BrPilot", _no_cni_dependency),
+    "nodegroups-after-cni": ("Library", _no_cni_dependency),
     "core-addons-managed": ("BrPilot", _no_kube_proxy),
-    "nodegroup-versions": ("BrPilot", _no_version),
-    "capacity-after-policies": ("BrPilot", _policy_by_roles),
+    "node-addons-after-node-groups": ("BrPilotNodes", _coredns_first),
+    "no-lambda-with-capacity": ("BrPilotNodes", _lambda_beside_capacity),
+    "nodegroup-versions": ("BrPilotNodes", _no_version),
+    "capacity-after-policies": ("BrPilotNodes", _policy_by_roles),
     "subnet-zones": ("BrCanary", _refused_zone),
-    "custom-ami-registration": ("BrProduction", _labels_only_by_api),
+    "custom-ami-registration": ("BrProductionNodes", _labels_only_by_api),
     "public-endpoints": ("BrPilot", _open_endpoint),
     "control-plane-logs": ("BrProduction", _eks_makes_the_log_group),
     "ecs-managed-draining": ("BrPilotEcs", _no_managed_draining),
     "log-groups-encrypted": ("BrPilotEcs", _unencrypted_log_group),
     "no-wildcard-actions": ("BrPilot", _wildcard_action),
-    "admin-container-off": ("BrProduction", _admin_on),
+    "admin-container-off": ("BrProductionNodes", _admin_on),
 }
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))
-def test_the_rule_fails_on_its_planted_defect(rule: str, templates: Mapping[str, dict[str, Any]]) -> None:
+def test_the_rule_fails_on_its_planted_defect(rule: str, sources: Mapping[str, dict[str, Any]]) -> None:
     assert set(PLANTED) == set(RULES)
     stack, edit = PLANTED[rule]
-    assert RULES[rule](templates[stack]) == []
-    assert RULES[rule](_plant(templates[stack], edit)) != []
+    assert RULES[rule](sources[stack]) == []
+    assert RULES[rule](_plant(sources[stack], edit)) != []
+
+
+def test_the_ecs_stacks_hold_no_lambda(templates: Mapping[str, dict[str, Any]]) -> None:
+    """The capacity rule reaches the ECS stacks too: Auto Scaling groups and no Lambda function."""
+    for name in (n for n in templates if n.endswith("Ecs")):
+        types = {r["Type"] for r in templates[name]["Resources"].values()}
+        assert "AWS::AutoScaling::AutoScalingGroup" in types, name
+        assert inv.no_lambda_with_capacity(templates[name]) == [], name
+    planted = _plant(templates["BrPilotEcs"], _lambda_beside_capacity)
+    assert inv.no_lambda_with_capacity(planted) == ["Handler: Lambda function in a stack with capacity"]
 
 
 def test_example_pin_rule_fails_when_the_rule_is_stripped(

@@ -14,7 +14,17 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-STACKS = ("BrPilot", "BrPilotEcs", "BrCanary", "BrCanaryEcs", "BrProduction", "BrProductionEcs")
+STACKS = (
+    "BrPilot",
+    "BrPilotNodes",
+    "BrPilotEcs",
+    "BrCanary",
+    "BrCanaryNodes",
+    "BrCanaryEcs",
+    "BrProduction",
+    "BrProductionNodes",
+    "BrProductionEcs",
+)
 
 
 @pytest.fixture

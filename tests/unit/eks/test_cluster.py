@@ -214,3 +214,88 @@ def test_node_groups_in_another_stack_do_not_make_a_dependency_cycle() -> None:
     )
     app.synth()  # type: ignore[attr-defined]
     Annotations.from_stack(nodes).has_warning("*", Match.string_like_regexp("coredns add-on is created before"))
+
+
+def _synth(cluster: BottlerocketCluster) -> None:
+    app = cluster.node.root
+    assert isinstance(app, App)
+    app.synth()
+
+
+def _split(**cluster_kwargs: Any) -> tuple[BottlerocketCluster, PinnedAzStack]:
+    """A cluster stack and a node-group stack depending on it, one pair in the node-group stack."""
+    cluster = _new_cluster(**cluster_kwargs)
+    nodes = PinnedAzStack(cluster.node.root, "Nodes", availability_zones=AZS, env=ENV)  # type: ignore[arg-type]
+    nodes.add_stack_dependency(cluster.stack)
+    BlueGreenNodeGroupPair(
+        nodes, "General", cluster=cluster, lockfile=lockfile(), pair=PairSpec(name="general", base=SPEC)
+    )
+    return cluster, nodes
+
+
+def test_coredns_placed_in_the_node_group_stack_waits_for_its_node_groups() -> None:
+    """core_dns=False + add_node_addons: CoreDNS is created in the node groups' stack, after every one of them —
+    those built before the call and those built after it."""
+    from aws_cdk.assertions import Annotations, Match
+
+    cluster, nodes = _split(core_dns=False)
+    assert cluster.core_dns is None
+    addon = cluster.add_node_addons(nodes)
+    assert cluster.core_dns is addon
+    BottlerocketNodeGroup(nodes, "Late", cluster=cluster, spec=SPEC, lockfile=lockfile(), fleet="late")
+    _synth(cluster)
+    tpl = Template.from_stack(nodes).to_json()
+    _, coredns = _addon(tpl, "coredns")
+    assert coredns["Properties"]["PreserveOnDelete"] is True
+    assert coredns["Properties"]["ResolveConflicts"] == "OVERWRITE"
+    assert "CoreDns" in tpl["Resources"]
+    groups = set(_of_type(tpl, "AWS::EKS::Nodegroup"))
+    assert len(groups) == 2
+    assert groups <= _depends_on(coredns)
+    names = {
+        v["Properties"]["AddonName"]
+        for v in _of_type(Template.from_stack(cluster.stack).to_json(), "AWS::EKS::Addon").values()
+    }
+    assert names == {"vpc-cni", "eks-pod-identity-agent", "kube-proxy"}
+    assert Annotations.from_stack(nodes).find_warning("*", Match.string_like_regexp("coredns")) == []
+
+
+def test_coredns_nobody_places_is_a_warning() -> None:
+    from aws_cdk.assertions import Annotations, Match
+
+    cluster, nodes = _split(core_dns=False)
+    _synth(cluster)
+    Annotations.from_stack(nodes).has_warning("*", Match.string_like_regexp("it is not placed; build the cluster"))
+    addons = _of_type(Template.from_stack(cluster.stack).to_json(), "AWS::EKS::Addon").values()
+    assert "coredns" not in {v["Properties"]["AddonName"] for v in addons}
+
+
+def test_coredns_in_another_stack_than_the_node_groups_is_a_warning() -> None:
+    """Placed in the cluster's stack while the node groups are elsewhere: it cannot wait for them."""
+    from aws_cdk.assertions import Annotations, Match
+
+    cluster, nodes = _split(core_dns=False)
+    cluster.add_node_addons(cluster.stack)
+    _synth(cluster)
+    Annotations.from_stack(nodes).has_warning("*", Match.string_like_regexp("it is in another stack"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "got"),
+    [
+        ({}, "already placed"),
+        ({"core_dns": False, "place_twice": True}, "already placed"),
+        ({"core_addons": False}, "core_addons=False"),
+    ],
+)
+def test_add_node_addons_is_refused_when_nothing_is_left_to_place(kwargs: dict[str, Any], got: str) -> None:
+    twice = kwargs.pop("place_twice", False)
+    cluster = _new_cluster(**kwargs)
+    if twice:
+        cluster.add_node_addons(cluster.stack)
+    with pytest.raises(ConfigError) as exc:
+        cluster.add_node_addons(cluster.stack)
+    (problem,) = exc.value.problems
+    assert problem.field == "cluster.add_node_addons"
+    assert problem.value == got
+    assert "core_dns=False" in problem.allowed

@@ -1,4 +1,6 @@
-"""Stage wiring: default pairs per stage, per-slot context overrides, and the synthesized platform stacks."""
+"""Stage wiring: default pairs per stage, per-slot context overrides, and the synthesized platform and node-group
+stacks (``Br<Stage>`` holds the cluster and its CNI add-ons, ``Br<Stage>Nodes`` the node groups, then CoreDNS and
+the log add-on)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ def _nodegroups(template: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def test_production_has_both_image_paths(templates: Mapping[str, Any]) -> None:
-    ngs = {k: v["Properties"] for k, v in _nodegroups(templates["BrProduction"]).items()}
+    assert _nodegroups(templates["BrProduction"]) == {}
+    ngs = {k: v["Properties"] for k, v in _nodegroups(templates["BrProductionNodes"]).items()}
     managed = [p for p in ngs.values() if "AmiType" in p]
     custom = [p for p in ngs.values() if "AmiType" not in p]
     assert managed
@@ -30,36 +33,45 @@ def test_production_has_both_image_paths(templates: Mapping[str, Any]) -> None:
     assert all(p["Tags"]["constructs-br:slot"] == "blue" for p in ngs.values())  # default phase
 
 
-@pytest.mark.parametrize("stack", ["BrPilot", "BrCanary", "BrProduction"])
-def test_node_groups_are_ordered_around_the_core_addons(templates: Mapping[str, Any], stack: str) -> None:
-    resources = templates[stack]["Resources"]
-    addons = {r["Properties"]["AddonName"]: k for k, r in resources.items() if r["Type"] == "AWS::EKS::Addon"}
-    assert {"vpc-cni", "eks-pod-identity-agent", "kube-proxy", "coredns"} <= set(addons)
-    groups = _nodegroups(templates[stack])
+def _addons(template: Mapping[str, Any]) -> dict[str, str]:
+    return {r["Properties"]["AddonName"]: k for k, r in template["Resources"].items() if r["Type"] == "AWS::EKS::Addon"}
+
+
+@pytest.mark.parametrize("stage", ["Pilot", "Canary", "Production"])
+def test_node_groups_are_ordered_around_the_core_addons(
+    templates: Mapping[str, Any], assembly: Any, stage: str
+) -> None:
+    platform, nodes = templates[f"Br{stage}"], templates[f"Br{stage}Nodes"]
+    # The CNI and the agent come with the cluster; the node-group stack deploys after that stack ...
+    assert set(_addons(platform)) == {"vpc-cni", "eks-pod-identity-agent", "kube-proxy"}
+    deps = {s.stack_name: {d.id for d in s.dependencies} for s in assembly.stacks}
+    assert f"Br{stage}" in deps[f"Br{stage}Nodes"]
+    # ... and the add-ons whose pods need a node come after its node groups: CoreDNS, then the log add-on.
+    addons = _addons(nodes)
+    assert set(addons) == {"coredns", "amazon-cloudwatch-observability"}
+    groups = _nodegroups(nodes)
     assert groups
-    for ng in groups.values():
-        assert {addons["vpc-cni"], addons["eks-pod-identity-agent"]} <= set(ng.get("DependsOn", []))
-    assert set(groups) <= set(resources[addons["coredns"]].get("DependsOn", []))
+    resources = nodes["Resources"]
+    assert set(groups) <= set(resources[addons["coredns"]]["DependsOn"])
+    assert addons["coredns"] in resources[addons["amazon-cloudwatch-observability"]]["DependsOn"]
+    assert addons["coredns"] == "CoreDns"
 
 
-@pytest.mark.parametrize("stack", ["BrPilot", "BrCanary", "BrProduction"])
-def test_no_lambda_or_custom_resource_on_the_node_group_path(templates: Mapping[str, Any], stack: str) -> None:
-    resources = templates[stack]["Resources"]
-    custom = {k for k, r in resources.items() if r["Type"].startswith(_CUSTOM)}
-    # The only custom resource is the foundation's VPC default-SG restriction; nothing on the node-group path
-    # is one, or references / depends on one.
+@pytest.mark.parametrize("stage", ["Pilot", "Canary", "Production"])
+def test_no_lambda_or_custom_resource_on_the_node_group_path(templates: Mapping[str, Any], stage: str) -> None:
+    platform = templates[f"Br{stage}"]["Resources"]
+    custom = {k for k, r in platform.items() if r["Type"].startswith(_CUSTOM)}
+    # The only custom resource is the foundation's VPC default-SG restriction, in the platform stack ...
+    assert custom
     assert all("RestrictDefaultS" in k for k in custom), custom
-    node_path = {k: r for k, r in resources.items() if "NodeGroups" in k or k.startswith("VpcCni")}
-    assert node_path
-    for r in node_path.values():
-        assert not r["Type"].startswith(_CUSTOM)
-        assert not any(c in str(r) for c in custom)
-    types = {r["Type"] for r in resources.values()}
-    assert "AWS::EKS::Nodegroup" in types
-    addons = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::EKS::Addon"]
-    cni = [a for a in addons if a["AddonName"] == "vpc-cni"]
+    # ... and the node-group stack holds none, nor references one.
+    nodes = templates[f"Br{stage}Nodes"]["Resources"]
+    assert "AWS::EKS::Nodegroup" in {r["Type"] for r in nodes.values()}
+    assert not [k for k, r in nodes.items() if r["Type"].startswith(_CUSTOM)]
+    assert not any(c in str(nodes) for c in custom)
+    cni = [r["Properties"] for r in platform.values() if r["Type"] == "AWS::EKS::Addon"]
+    cni = [a for a in cni if a["AddonName"] == "vpc-cni"]
     assert cni[0]["PodIdentityAssociations"][0]["ServiceAccount"] == "aws-node"
-    assert any(a["AddonName"] == "eks-pod-identity-agent" for a in addons)
 
 
 def test_phase_and_slot_overrides_come_from_context() -> None:

@@ -24,8 +24,10 @@ def test_eks_cluster_is_native_encrypted_and_logs_everything(stack: str, templat
     customs = {r["Type"] for r in template["Resources"].values() if r["Type"].startswith("Custom::")}
     assert customs == {"Custom::VpcRestrictDefaultSG"}
     assert len(_of_type(template, "AWS::Lambda::Function")) == 1
-    # No node group created implicitly (default capacity 0): every node group is one of our tagged slots.
-    nodegroups = _of_type(template, "AWS::EKS::Nodegroup")
+    # No node group created implicitly (default capacity 0): every node group is one of our tagged slots, in the
+    # node-group stack.
+    assert _of_type(template, "AWS::EKS::Nodegroup") == []
+    nodegroups = _of_type(templates[stack + "Nodes"], "AWS::EKS::Nodegroup")
     assert nodegroups
     assert all(ng["Properties"]["Tags"]["constructs-br:slot"] in ("blue", "green") for ng in nodegroups)
     (key,) = _of_type(template, "AWS::KMS::Key")
@@ -65,4 +67,6 @@ def test_production_stacks_have_termination_protection(assembly: Any) -> None:
     protected = {s.stack_name: s.termination_protection for s in assembly.stacks}
     assert protected["BrProduction"] is True
     assert protected["BrProductionEcs"] is True
+    assert protected["BrProductionNodes"] is True
     assert protected["BrPilot"] is False
+    assert protected["BrPilotNodes"] is False
