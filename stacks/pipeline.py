@@ -80,6 +80,10 @@ _BUCKET_REASONS = {
     "NIST.800.53.R5-S3BucketVersioningEnabled": f"the CDK Pipelines artifact bucket {_ARTIFACTS}: git is the history",
 }
 
+_ASSET_ROLE_REASON = (
+    "CDK Pipelines' shared asset-publishing role runs one CodeBuild project per asset: it starts and reads those "
+    "builds and writes their logs and reports; it publishes only by assuming the targets' CDK file-publishing roles"
+)
 _CHECKOV_BUCKET = {
     "NIST.800.53.R5-S3BucketLoggingEnabled": "CKV_AWS_18",
     "NIST.800.53.R5-S3BucketVersioningEnabled": "CKV_AWS_21",
@@ -606,6 +610,19 @@ class PipelineStack(Stack):
         cast(CfnResource, self.pipeline.pipeline.node.default_child).add_metadata(
             "cfn-lint", {"config": {"ignore_checks": ["E3703"]}}
         )
+        assets = self.pipeline.node.try_find_child("Assets")  # only when a stage stack has file or image assets
+        for role_id in ("FileRole", "DockerRole"):
+            role = assets.node.try_find_child(role_id) if assets is not None else None
+            if role is None:
+                continue
+            prefix = f"arn:{partition}:{{}}:{self.config.region}:{self.config.account}:"
+            skip_checkov(role.node.find_child("DefaultPolicy"), "CKV_AWS_111", _ASSET_ROLE_REASON)
+            for qualifier in (
+                "Resource::*",
+                f"Resource::{prefix.format('logs')}log-group:/aws/codebuild/*",
+                f"Resource::{prefix.format('codebuild')}report-group/*",
+            ):
+                acknowledge(role, f"AwsSolutions-IAM5[{qualifier}]", _ASSET_ROLE_REASON)
         mutation = self.pipeline.self_mutation_project
         for qualifier in ("Resource::*", f"Resource::arn:*:iam::{self.config.account}:role/*"):
             acknowledge(
