@@ -944,6 +944,8 @@ def cmd_next(args: argparse.Namespace) -> int:
     project.check_stage(args.stage)
     if args.kind == ECS and args.kubeconfig:
         raise ConfigError("--kubeconfig", args.kubeconfig, "EKS pairs only (--kind eks)")
+    if args.phase:  # before any AWS call: retire is only for pairs that adopt a group
+        parse_pair_phase(args.phase, "--phase", adopted=_adopt(args) is not None)
     region = _region(args)
     lock = _lockfile(args, project)
     return (_ecs_next if args.kind == ECS else _eks_next)(args, project, region, lock)

@@ -188,3 +188,58 @@ def pin_v1(moto: Moto, lockfile: Path, region: str, variant: str, arch: str, ver
     )
     lock.save(lockfile)
     return image
+
+
+@dataclass
+class CallLog:
+    """Every AWS operation brctl called, in order (``("eks", "UpdateNodegroupConfig")``)."""
+
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    def ops(self) -> set[str]:
+        return {op for _, op in self.calls}
+
+    def count(self, op: str) -> int:
+        return sum(1 for _, o in self.calls if o == op)
+
+    def deletes(self) -> list[tuple[str, str]]:
+        """Calls that remove something: ``Delete*``, ``Deregister*``, ``Terminate*``, ``Untag*``."""
+        verbs = ("Delete", "Deregister", "Terminate", "Untag", "Remove")
+        return [(s, o) for s, o in self.calls if o.startswith(verbs)]
+
+
+def record_calls(monkeypatch: Any, log: CallLog) -> None:
+    """Record every operation of every client brctl's :mod:`constructs_br.cli._aws` creates (botocore
+    ``before-call`` event), without changing what it sends."""
+    from constructs_br.cli import _aws
+
+    original = _aws._client
+
+    def client(service: str, region: str) -> Any:
+        c = original(service, region)
+
+        def before_call(model: Any, **_: Any) -> None:
+            log.calls.append((service, str(model.name)))
+
+        c.meta.events.register("before-call.*.*", before_call)
+        return c
+
+    monkeypatch.setattr(_aws, "_client", client)
+
+
+def nodegroup_tagging(monkeypatch: Any) -> None:
+    """Fill a moto 5.2.5 gap: ``eks:TagResource`` on a node group ARN (moto only tags clusters; real EKS tags node
+    groups, and ``DescribeNodegroup`` returns the tags). Cluster ARNs behave as before."""
+    from moto.eks.models import EKSBackend
+
+    original = EKSBackend.tag_resource
+
+    def tag_resource(self: Any, resource_arn: str, tags: dict[str, str]) -> None:
+        for cluster in self.clusters.values():
+            for ng in cluster.nodegroups.values():
+                if ng.arn == resource_arn:
+                    ng.tags.update(tags)
+                    return
+        original(self, resource_arn, tags)
+
+    monkeypatch.setattr(EKSBackend, "tag_resource", tag_resource)
