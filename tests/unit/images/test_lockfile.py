@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from constructs_br.errors import ConfigError
-from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile, MissingPinError, Pin
+from constructs_br.images.lockfile import DEFAULT_LOCKFILE, LockDocument, Lockfile, MissingPinError, Pin
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -106,7 +107,7 @@ def test_rollback_without_previous() -> None:
         ({"ssm_path": "/aws/service/bottlerocket/aws-k8s-1.33/x86_64/latest/image_version"}, "ssm_path"),
     ],
 )
-def test_pin_validation(change: dict[str, str], field: str) -> None:
+def test_pin_validation(change: dict[str, Any], field: str) -> None:
     with pytest.raises(ConfigError) as err:
         replace(make_pin(), **change)
     assert field in err.value.fields
@@ -146,10 +147,12 @@ def test_load_missing_file(tmp_path: Path) -> None:
     assert len(Lockfile.load_or_empty(tmp_path / "nope.json")) == 0
 
 
-def test_committed_lockfile_is_valid_and_covers_the_stages() -> None:
+@pytest.mark.parametrize("channel", ["pilot", "canary", "production"])
+def test_committed_lockfile_is_valid_and_covers_the_stages(channel: str) -> None:
     path = REPO / DEFAULT_LOCKFILE
-    lock = Lockfile.load(path)
-    assert path.read_text() == lock.dumps(), "lockfile is not in canonical form; rewrite it with Lockfile.save"
+    doc = LockDocument.load(path)  # version 1 (every stage reads one set) or version 2 (a channel per stage)
+    assert path.read_text() == doc.dumps(), "lockfile is not in canonical form; rewrite it with LockDocument.save"
+    lock = doc.channel(channel)
     assert lock.note is not None
     assert "brctl pins refresh" in lock.note
     assert "brctl pins verify" in lock.note
