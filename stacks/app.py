@@ -1,17 +1,29 @@
-"""Composes every stage's stacks from configuration. ``app.py`` and the tests both call :func:`build_app`."""
+"""Composes every stage's stacks from configuration. ``app.py`` and the tests both call :func:`build_app`; a pipeline
+builds one stage and region into its own scope (a ``cdk.Stage``) with :func:`build_stage_stacks`.
+
+Per stage and region, by rate of change (deploy order top to bottom; stack names are forever):
+
+* ``Br<Stage>`` — VPC, KMS key, EKS control plane, access, Config rules (the VPC's default-SG Lambda lives here);
+* ``Br<Stage>Nodes`` — EKS node groups, then CoreDNS and the log add-on (no Lambda);
+* ``Br<Stage>Ecs`` — ECS cluster and capacity (no Lambda).
+
+Every stage reads its pins from its lockfile channel (``br:<stage>:channel``, default the stage's name).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aws_cdk import App
+from constructs import Construct
 
 from constructs_br.compliance.limits import add_limit_checks
 from constructs_br.compliance.nag import add_nag_checks
-from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile
+from constructs_br.images.lockfile import DEFAULT_LOCKFILE, LockDocument, Lockfile
 from constructs_br.images.resolve import ImageSpec, resolve_image
 from stacks.config import AppConfig, StageConfig, load_config
 from stacks.ecs_stack import EcsStack
@@ -27,9 +39,27 @@ def cdk_json_context(root: Path = ROOT) -> dict[str, Any]:
     return dict(data.get("context", {}))
 
 
-def load_lockfile(context: Mapping[str, Any], root: Path = ROOT) -> Lockfile:
-    """The committed image lockfile (``br:lockfile`` in cdk.json, relative to the repo root)."""
-    return Lockfile.load_or_empty(root / str(context.get("br:lockfile", DEFAULT_LOCKFILE)))
+def lockfile_path(context: Mapping[str, Any], root: Path = ROOT) -> Path:
+    """Where the committed image lockfile is (``br:lockfile`` in cdk.json, relative to the repo root)."""
+    return root / str(context.get("br:lockfile", DEFAULT_LOCKFILE))
+
+
+def load_lock_document(context: Mapping[str, Any], root: Path = ROOT) -> LockDocument:
+    """The committed lockfile as a whole (every channel; a version 1 file is one set every channel reads)."""
+    return LockDocument.load_or_empty(lockfile_path(context, root))
+
+
+def load_lockfile(context: Mapping[str, Any], root: Path = ROOT, *, channel: str = "pilot") -> Lockfile:
+    """One channel of the committed lockfile (default ``pilot``, the first stage's)."""
+    return load_lock_document(context, root).channel(channel, field="br:lockfile channel")
+
+
+def stage_lockfile(stage: StageConfig, lockfile: LockDocument | Lockfile) -> Lockfile:
+    """The pins ``stage`` runs: its channel of a document (an unknown channel names ``br:<stage>:channel``), or the
+    one :class:`Lockfile` given for every stage."""
+    if isinstance(lockfile, Lockfile):
+        return lockfile
+    return lockfile.channel(stage.channel, field=f"br:{stage.name}:channel")
 
 
 def require_pins(stage: StageConfig, lockfile: Lockfile) -> None:
@@ -44,26 +74,58 @@ def require_pins(stage: StageConfig, lockfile: Lockfile) -> None:
         resolve_image(capacity.base.image, region=stage.region, lockfile=lockfile)
 
 
-def build_stacks(app: App, config: AppConfig, lockfile: Lockfile) -> None:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StageStacks:
+    """One stage's stacks in one region, as :func:`build_stage_stacks` built them."""
+
+    platform: PlatformStack
+    nodes: NodesStack
+    ecs: EcsStack
+
+
+def build_stage_stacks(
+    scope: Construct,
+    stage: StageConfig,
+    lockfile_doc: LockDocument | Lockfile,
+    *,
+    account_stages: Sequence[str] = (),
+) -> StageStacks:
+    """Build ``stage``'s stacks (platform, nodes, ECS) into ``scope`` — an ``App``, or a ``cdk.Stage`` of a pipeline.
+
+    :param lockfile_doc: the lockfile document (the stage reads its channel) or one :class:`Lockfile` for it.
+    :param account_stages: every stage sharing this stage's account (their operator roles are the designated SSM
+        principals of the account-wide Guard rule); default: this stage only.
+    """
+    lockfile = stage_lockfile(stage, lockfile_doc)
+    require_pins(stage, lockfile)
+    platform = PlatformStack(
+        scope, stage.stack_name, stage=stage, lockfile=lockfile, account_stages=tuple(account_stages)
+    )
+    nodes = NodesStack(scope, stage.nodes_stack_name, stage=stage, lockfile=lockfile, platform=platform)
+    # Created VPC: referenced cross-stack. Imported VPC: literal ids, no dependency.
+    ecs = EcsStack(
+        scope,
+        stage.ecs_stack_name,
+        stage=stage,
+        vpc=platform.vpc,
+        lockfile=lockfile,
+        # Created VPC: the ECS stack already depends on the platform stack, so its nodes attach the platform's
+        # session policy too. Imported VPC: the ECS stack stays deployable on its own (docs/access.md).
+        session_policy_arn=None
+        if stage.network.imported is not None
+        else platform.access.node_session_policy.managed_policy_arn,
+    )
+    return StageStacks(platform=platform, nodes=nodes, ecs=ecs)
+
+
+def build_stacks(app: App, config: AppConfig, lockfile: LockDocument | Lockfile) -> list[StageStacks]:
+    """Every stage of ``config`` into ``app`` (:func:`build_stage_stacks` for each)."""
+    built = []
     for stage in config.stages:
-        require_pins(stage, lockfile)
         # IAM is account-wide: stages sharing an account share the designated SSM principals (Guard rule).
         same_account = tuple(s.name for s in config.stages if s.account == stage.account)
-        platform = PlatformStack(app, stage.stack_name, stage=stage, lockfile=lockfile, account_stages=same_account)
-        NodesStack(app, stage.nodes_stack_name, stage=stage, lockfile=lockfile, platform=platform)
-        # Created VPC: referenced cross-stack (exports). Imported VPC: literal ids, no dependency.
-        EcsStack(
-            app,
-            stage.ecs_stack_name,
-            stage=stage,
-            vpc=platform.vpc,
-            lockfile=lockfile,
-            # Created VPC: the ECS stack already depends on the platform stack, so its nodes attach the platform's
-            # session policy too. Imported VPC: the ECS stack stays deployable on its own (docs/access.md).
-            session_policy_arn=None
-            if stage.network.imported is not None
-            else platform.access.node_session_policy.managed_policy_arn,
-        )
+        built.append(build_stage_stacks(app, stage, lockfile, account_stages=same_account))
+    return built
 
 
 def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = None) -> App:
@@ -78,5 +140,5 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
     add_nag_checks(app)
     add_limit_checks(app)
     all_context = app.node.get_all_context()
-    build_stacks(app, load_config(all_context), load_lockfile(all_context))
+    build_stacks(app, load_config(all_context), load_lock_document(all_context))
     return app

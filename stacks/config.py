@@ -9,6 +9,7 @@ context key                            effect
 ``br:account``                         AWS account of every stage (default ``123456789012``)
 ``br:<stage>:account``                 account of one stage (``pilot``, ``canary``, ``production``)
 ``br:<stage>:region``                  region of one stage
+``br:<stage>:channel``                 the lockfile channel the stage's pins come from (default: the stage name)
 ``br:<stage>:availability-zones``      comma-separated AZ names (no lookup needed: synth stays offline)
 ``br:<stage>:availability-zone-ids``   comma-separated AZ IDs (``use1-az1``: the same zone in every account)
 ``br:<stage>:public-access-cidrs``     comma-separated CIDRs allowed to reach a public EKS endpoint (pilot)
@@ -32,6 +33,7 @@ from constructs_br.ecs.spec import EcsCapacitySpec
 from constructs_br.eks.spec import NodeGroupSpec
 from constructs_br.errors import ConfigError, Problems
 from constructs_br.images.catalogue import KUBERNETES_MINORS
+from constructs_br.images.lockfile import CHANNEL_RULE
 from constructs_br.platform.network import az_problems
 from stacks.fleet import default_capacity, default_pairs
 
@@ -44,6 +46,8 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
+_CHANNEL = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+"""Lockfile channel names (constructs_br.images.lockfile's rule, checked here so every problem comes at once)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,6 +100,8 @@ class StageConfig:
     ecs: EcsConfig = field(default_factory=EcsConfig)
     capacity: tuple[PairSpec[EcsCapacitySpec], ...] = ()
     """ECS capacity pairs: see stacks/fleet.py."""
+    channel: str = ""
+    """The lockfile channel (``br:<stage>:channel``) the stage reads its pins from; empty = the stage's name."""
 
     @property
     def title(self) -> str:
@@ -117,8 +123,12 @@ class StageConfig:
         return f"Br{self.title}Ecs"
 
     def __post_init__(self) -> None:
+        if not self.channel:
+            object.__setattr__(self, "channel", self.name)
         p = Problems()
         prefix = f"stages.{self.name}"
+        if not _CHANNEL.match(self.channel):
+            p.add(f"br:{self.name}:channel", self.channel, CHANNEL_RULE)
         if self.name not in STAGES:
             p.add(f"{prefix}.name", self.name, " | ".join(STAGES))
         if not _ACCOUNT.match(self.account):
@@ -248,6 +258,7 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
         stages.append(
             dataclasses.replace(
                 base,
+                channel=str(context.get(key + "channel", base.name)),
                 eks=eks,
                 account=str(context.get(key + "account", account)),
                 region=region,

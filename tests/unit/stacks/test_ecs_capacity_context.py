@@ -19,7 +19,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_br.bluegreen import SAME_IMAGE_WARNING, Phase, SlotRole
 from constructs_br.errors import ConfigError
-from constructs_br.images import Lockfile, Pin
+from constructs_br.images import LockDocument, Pin
 from stacks.app import ROOT, build_app, cdk_json_context
 from stacks.config import load_config
 from tests.conftest import synth_with
@@ -206,8 +206,10 @@ def test_all_bad_keys_are_reported_at_once() -> None:
 
 
 def _refreshed_lockfile(tmp_path: Path) -> tuple[Path, str, str]:
-    """The committed lockfile after ``brctl pins refresh`` of us-west-2 aws-ecs-2/x86_64 (old pin → previous)."""
-    lock = Lockfile.load(ROOT / "bottlerocket.lock.json")
+    """The committed lockfile after ``brctl pins refresh --channel pilot`` of us-west-2 aws-ecs-2/x86_64 (old pin →
+    previous)."""
+    doc = LockDocument.load(ROOT / "bottlerocket.lock.json")
+    lock = doc.channel("pilot")
     old = lock.get("us-west-2", "aws-ecs-2", "x86_64")
     new = Pin(
         region=old.region,
@@ -217,9 +219,10 @@ def _refreshed_lockfile(tmp_path: Path) -> tuple[Path, str, str]:
         image_version=NEW_VERSION,
         ssm_path="/aws/service/bottlerocket/aws-ecs-2/x86_64/1.51.0/image_id",
         resolved_at="2026-02-01T00:00:00Z",
+        pinned_at="2026-02-01T00:00:00Z",
     )
     path = tmp_path / "refreshed.lock.json"
-    lock.with_pin(new).save(path)
+    doc.with_channel("pilot", lock.with_pin(new)).save(path)
     return path, old.image_version, old.image_id
 
 
