@@ -10,6 +10,7 @@ import pytest
 
 from constructs_br.cli import _aws
 from constructs_br.cli.main import main
+from constructs_br.errors import ConfigError
 from constructs_br.images.lockfile import LockDocument, Lockfile
 from tests.cli.conftest import REGIONS, Moto
 
@@ -408,3 +409,78 @@ def test_bad_project_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "[tool.brctl] lock-file" in capsys.readouterr().err
     assert main(["--project", str(tmp_path / "nope.toml"), "pins", "show"]) == 2
     assert "--project" in capsys.readouterr().err
+
+
+# --- [tool.brctl] channels, channel, soak, nodes-stack --------------------------------------------------------------
+def _table(text: str) -> object:
+    import tomllib
+
+    from constructs_br.cli._project import from_table
+
+    return from_table(tomllib.loads(text)["tool"]["brctl"], "pyproject.toml")
+
+
+def test_channel_keys_parse_and_default() -> None:
+    from datetime import timedelta
+
+    from constructs_br.cli._project import ProjectConfig
+
+    cfg = _table(
+        '[tool.brctl]\nstages = ["dev", "prod"]\nchannels = ["dev", "prod"]\nsoak = { dev = "30m" }\n'
+        'nodes-stack = "Br{Stage}Nodes"\n'
+    )
+    assert isinstance(cfg, ProjectConfig)
+    assert cfg.channels == ("dev", "prod")
+    assert (cfg.soak_time("dev"), cfg.soak_time("prod")) == (timedelta(minutes=30), timedelta(0))
+    assert cfg.channel_name("prod") == "prod"
+    assert cfg.stage_of_channel("dev") == "dev"
+    assert cfg.stage_of_channel("qa") is None
+    assert cfg.nodes_stack_name("prod") == "BrProdNodes"
+    assert ProjectConfig().nodes_stack_name("pilot") == "PilotNodes"
+    assert ProjectConfig().channels == ("pilot", "canary", "production")
+    assert ProjectConfig(stages=("dev", "prod")).channels == ("dev", "prod")  # default channels: the stages
+    custom = ProjectConfig(stages=("a", "b"), channels=("ch-a", "ch-b"), channel="ch-{stage}")
+    assert (custom.channel_name("b"), custom.stage_of_channel("ch-a")) == ("ch-b", "a")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('soak = { pilot = "2 days" }', "[tool.brctl] soak.pilot: got '2 days'; allowed: a whole number and a unit"),
+        ('soak = { pilot = "24" }', "[tool.brctl] soak.pilot: got '24'; allowed: a whole number and a unit"),
+        ('soak = { qa = "1h" }', "[tool.brctl] soak.qa: got '1h'; allowed: a soak time for one of channels"),
+        ('soak = "24h"', "[tool.brctl] soak: got '24h'; allowed: a table"),
+        ("channels = []", "[tool.brctl] channels: got []; allowed: one or more channel names"),
+        ('channels = ["pilot", "Prod"]', "[tool.brctl] channels: got 'Prod'; allowed: a channel name"),
+        ('channels = ["pilot", "pilot"]', "allowed: each channel once"),
+        ('channels = "pilot"', "[tool.brctl] channels: got 'pilot'; allowed: a list of channel names"),
+        ('channel = "{stage}-x"', "[tool.brctl] channel: got '{stage}-x'; allowed: a template naming one of channels"),
+        ('channel = "{nope}"', "[tool.brctl] channel: got '{nope}'; allowed: a template using only"),
+        ('nodes-stack = ""', "[tool.brctl] nodes-stack: got ''; allowed: a non-empty string"),
+    ],
+)
+def test_bad_channel_keys_are_named(body: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        _table(f'[tool.brctl]\nstages = ["pilot", "canary", "production"]\n{body}\n')
+    assert message in str(err.value)
+
+
+def test_stage_lockfile_reads_the_stage_channel_or_the_legacy_set(tmp_path: Path) -> None:
+    from constructs_br.cli._project import ProjectConfig, stage_lockfile
+    from tests.unit.images.test_channels import make_pin
+
+    cfg = ProjectConfig(stages=("pilot", "canary", "production"))
+    path = tmp_path / "l.json"
+    legacy = Lockfile([make_pin()])
+    legacy.save(path)
+    assert stage_lockfile(cfg, path, "production") == legacy
+    doc = LockDocument.loads(legacy.dumps()).migrate(["pilot", "canary"])
+    doc = doc.with_channel("pilot", Lockfile([make_pin(n=1, pinned_at="2026-01-02T00:00:00Z")]))
+    doc.save(path)
+    assert stage_lockfile(cfg, path, "pilot").get(WEST, "aws-k8s-1.33", "x86_64").image_id == make_pin(n=1).image_id
+    assert stage_lockfile(cfg, path, "canary").get(WEST, "aws-k8s-1.33", "x86_64").image_id == make_pin().image_id
+    with pytest.raises(ConfigError) as err:
+        stage_lockfile(cfg, path, "production")
+    assert str(err.value).startswith("channel of stage production: got 'production'; allowed: a channel of this")
+    with pytest.raises(ConfigError, match="--stage: got 'qa'"):
+        stage_lockfile(cfg, path, "qa")
