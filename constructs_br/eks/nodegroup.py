@@ -9,6 +9,13 @@ Two image paths, both pinned by the lockfile:
   data carries the full bootstrap settings derived from the cluster (api-server, cluster-certificate,
   cluster-name, cluster-dns-ip = ``.10`` of the service CIDR).
 
+On both paths the user data pins in-place updates to the same pin: ``settings.updates.version-lock =
+"v<X.Y.Z>"`` of the pinned image and ``ignore-waves = false``, so ``apiclient update`` can never move a node off
+it, unless ``NodeGroupSpec.update_operator`` hands the node to the Bottlerocket update operator (then the lock stays
+``latest`` and the node carries ``bottlerocket.aws/updater-interface-version=2.0.0``: the node group's ``Labels``,
+and on the custom-AMI path also ``settings.kubernetes.node-labels``, as every label). A settings layer that
+contradicts this is a :class:`~constructs_br.errors.ConfigError`.
+
 Children (logical IDs are API): ``NodeRole`` and ``SecurityGroup`` (unless given), ``LaunchTemplate``,
 ``NodeGroup`` (the ``CfnNodegroup``). The L1 is used rather than ``aws_eks_v2.Nodegroup`` because the L2 rejects
 the FIPS AMI types with instance types set, and defaults ``forceUpdateEnabled`` to true.
@@ -41,7 +48,7 @@ from constructs_br.nodes.launch_template import (
     warn_if_imported_key,
 )
 from constructs_br.nodes.options import SPOT_SINGLE_TYPE_WARNING, MetadataOptions, VolumeOptions
-from constructs_br.settings import Settings, custom_ami_user_data, eks_managed_user_data
+from constructs_br.settings import Settings, custom_ami_user_data, eks_managed_user_data, merge_documents
 
 
 def node_security_group(scope: Construct, construct_id: str, vpc: ec2.IVpc) -> ec2.SecurityGroup:
@@ -151,6 +158,8 @@ class BottlerocketNodeGroup(Construct):
                 None,
                 "set (from_cluster_attributes): launch templates with security groups must carry it",
             )
+        if image is not None and image.release_version is not None:
+            problems.extend(spec.updates_problems(image.release_version, stage_settings=_layer(stage_settings)))
         taints = (*spec.taints, *extra_taints)
         if missing is not None and list(problems.items) == list(missing.problems):
             raise missing  # the only problem: keep its type (region, variant, arch, refresh command)
@@ -166,8 +175,13 @@ class BottlerocketNodeGroup(Construct):
         # --- defaults resolved once ---------------------------------------------------------------------------------
         nodegroup_layer = spec.settings_layer()
         stage_layer = _layer(stage_settings)
+        # The image lock comes from the same pin as the ReleaseVersion / ImageId below.
+        assert image.release_version is not None  # node groups resolve pinned images only
+        updates = spec.updates_layer(image.release_version)
         if spec.image_path == "eks-managed":
-            user_data = eks_managed_user_data(variant=variant, stage=stage_layer, nodegroup=nodegroup_layer)
+            user_data = eks_managed_user_data(
+                variant=variant, stage=stage_layer, nodegroup=nodegroup_layer, extras=updates
+            )
             image_id = None
         else:
             assert service_ipv4_cidr is not None
@@ -179,7 +193,7 @@ class BottlerocketNodeGroup(Construct):
                 cluster_dns_ip=cluster_dns_ip(service_ipv4_cidr),
                 stage=stage_layer,
                 nodegroup=nodegroup_layer,
-                extras=kubelet_registration_layer(spec),
+                extras=merge_documents(kubelet_registration_layer(spec), updates),
             )
             image_id = image_id_value(self, image)
         image_version = image.release_version or FLOATING
@@ -238,7 +252,7 @@ class BottlerocketNodeGroup(Construct):
                 max_unavailable=spec.max_unavailable, max_unavailable_percentage=spec.max_unavailable_percentage
             ),
             force_update_enabled=spec.force_update,
-            labels=dict(sorted(spec.labels.items())) or None,
+            labels=dict(sorted(spec.node_labels.items())) or None,
             taints=[
                 eks.CfnNodegroup.TaintProperty(key=t.key, value=t.value or None, effect=TaintEffect(t.effect).value)
                 for t in taints
@@ -276,8 +290,9 @@ def kubelet_registration_layer(spec: NodeGroupSpec) -> Mapping[str, Any] | None:
     for t in spec.taints:
         taints.setdefault(t.key, []).append(f"{t.value}:{_EFFECT[TaintEffect(t.effect)]}")
     table: dict[str, Any] = {}
-    if spec.labels:
-        table["node-labels"] = dict(sorted(spec.labels.items()))
+    labels = spec.node_labels  # with update_operator, the operator's label: its agent must land on a new node
+    if labels:
+        table["node-labels"] = dict(sorted(labels.items()))
     if taints:
         table["node-taints"] = dict(sorted(taints.items()))
     return {"settings": {"kubernetes": table}} if table else None

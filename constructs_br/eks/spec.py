@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
+from constructs_br.eks.update_operator_spec import UPDATER_INTERFACE_LABEL, UPDATER_INTERFACE_VERSION
 from constructs_br.errors import ConfigError, Problem, Problems
 from constructs_br.images.catalogue import KUBERNETES_MINORS, Arch, Variant, get_variant, parse_arch
-from constructs_br.images.ssm import validate_image_version_full
+from constructs_br.images.ssm import short_version, validate_image_version_full
 from constructs_br.instance_types import has_nvidia_gpu, instance_arch
 from constructs_br.nodes.options import size_problems, spot_warnings
+from constructs_br.settings.codec import as_document
 from constructs_br.settings.labels import label_key_problems, label_value_problems
 from constructs_br.settings.model import Settings
 
@@ -37,6 +39,27 @@ ImagePath = Literal["eks-managed", "custom-ami"]
 
 KUBELET_SKEW = 3
 """Kubelets may be up to three minors older than the API server (Kubernetes version skew policy), never newer."""
+
+OPERATOR_VERSION_LOCK = "latest"
+"""``settings.updates.version-lock`` of a node the update operator manages (Bottlerocket's default; not written)."""
+
+
+def version_lock_for(image_version: str) -> str:
+    """The ``settings.updates.version-lock`` that keeps ``apiclient update`` on a pinned image.
+
+    >>> version_lock_for("1.50.0-abcdef12")
+    'v1.50.0'
+    """
+    return f"v{short_version(image_version)}"
+
+
+def _settings_table(layer: Settings | Mapping[str, Any] | None, namespace: str) -> Mapping[str, Any]:
+    """``settings.<namespace>`` of a builder layer (``{}`` when unset or not a table)."""
+    if layer is None:
+        return {}
+    settings = as_document(layer).get("settings")
+    table = settings.get(namespace) if isinstance(settings, Mapping) else None
+    return table if isinstance(table, Mapping) else {}
 
 
 class TaintEffect(StrEnum):
@@ -91,6 +114,11 @@ class NodeGroupSpec:
     settings: Settings | Mapping[str, Any] | None = None
     """The node group's Bottlerocket settings layer (:class:`~constructs_br.settings.Settings`, or the table under
     ``settings`` as a mapping: ``{"kubernetes": {...}}``), merged over secure defaults."""
+    update_operator: bool = False
+    """``True``: the Bottlerocket update operator updates these nodes in place (label
+    ``bottlerocket.aws/updater-interface-version=2.0.0``; ``settings.updates.version-lock`` left at ``latest``).
+    ``False``: ``version-lock`` is the pinned image's version and ``ignore-waves`` false, so ``apiclient update``
+    can never move a node off its pin; new images come only through the lockfile."""
     field_prefix: str = field(default="nodegroup", compare=False)
     """Where errors point (a pair sets ``<pairs>.<name>.<slot>``); not part of the spec's identity."""
 
@@ -121,6 +149,46 @@ class NodeGroupSpec:
         if self.settings is None or isinstance(self.settings, Settings):
             return self.settings
         return {"settings": dict(self.settings)} if self.settings else None
+
+    @property
+    def node_labels(self) -> dict[str, str]:
+        """``labels`` plus, with ``update_operator``, the label the update operator's agent selects on."""
+        labels = dict(self.labels)
+        if self.update_operator:
+            labels[UPDATER_INTERFACE_LABEL] = UPDATER_INTERFACE_VERSION
+        return labels
+
+    def updates_layer(self, image_version: str) -> dict[str, Any] | None:
+        """``settings.updates`` the library writes for a node on ``image_version`` (``None`` with the operator).
+
+        >>> NodeGroupSpec(arch="arm64", instance_types=("m7g.large",)).updates_layer("1.50.0-abcdef12")
+        {'settings': {'updates': {'version-lock': 'v1.50.0', 'ignore-waves': False}}}
+        """
+        if self.update_operator:
+            return None
+        return {"settings": {"updates": {"version-lock": version_lock_for(image_version), "ignore-waves": False}}}
+
+    def updates_problems(
+        self, image_version: str, *, stage_settings: Settings | Mapping[str, Any] | None = None
+    ) -> list[Problem]:
+        """A settings layer (the node group's or the stage's) whose ``settings.updates`` contradicts the library's:
+        a ``version-lock`` other than the pin's (or other than ``latest`` with the operator), or ``ignore-waves``
+        true on a pinned node."""
+        f = self.field_prefix
+        lock = OPERATOR_VERSION_LOCK if self.update_operator else version_lock_for(image_version)
+        why = (
+            "update_operator=True: the operator moves nodes to new releases; a lock would stop it"
+            if self.update_operator
+            else f"update_operator=False: nodes stay on the pinned image ({image_version}); change the pin instead"
+        )
+        p = Problems()
+        for name, layer in ((f"{f}.settings", self.settings_layer()), ("stage_settings", stage_settings)):
+            table = _settings_table(layer, "updates")
+            if "version-lock" in table and table["version-lock"] != lock:
+                p.add(f"{name}.updates.version-lock", table["version-lock"], f"unset (or {lock!r})", why)
+            if not self.update_operator and table.get("ignore-waves") is True:
+                p.add(f"{name}.updates.ignore-waves", True, "unset (or false)", why)
+        return p.items
 
     # --- validation ---------------------------------------------------------------------------------------------
     def problems(self) -> list[Problem]:
@@ -202,6 +270,7 @@ class NodeGroupSpec:
         for key, value in sorted(self.labels.items()):
             p.extend(label_key_problems(key, f"{f}.labels"))
             p.extend(label_value_problems(value, f'{f}.labels."{key}"'))
+        p.extend(self._operator_problems())
         for i, taint in enumerate(self.taints):
             p.extend(label_key_problems(taint.key, f"{f}.taints[{i}].key", what="taint key"))
             p.extend(label_value_problems(taint.value, f"{f}.taints[{i}].value"))
@@ -215,6 +284,38 @@ class NodeGroupSpec:
             p.add(f"{f}.data_volume_gib", self.data_volume_gib, "8..16384 GiB (gp3)")
         if self.hop_limit not in (1, 2) or (self.hop_limit == 2 and not (self.hop_limit_reason or "").strip()):
             p.add(f"{f}.hop_limit", self.hop_limit, "1, or 2 with hop_limit_reason")
+        return p.items
+
+    def _operator_problems(self) -> list[Problem]:
+        """``update_operator`` is a bool, and no label or settings layer contradicts it."""
+        f = self.field_prefix
+        p = Problems()
+        if not isinstance(self.update_operator, bool):
+            p.add(f"{f}.update_operator", self.update_operator, "True | False")
+            return p.items
+        if self.settings is not None and not isinstance(self.settings, (Settings, Mapping)):
+            return p.items  # reported as nodegroup.settings
+        node_labels = _settings_table(self.settings_layer(), "kubernetes").get("node-labels")
+        sources = [(f'{f}.labels."{UPDATER_INTERFACE_LABEL}"', self.labels)]
+        if isinstance(node_labels, Mapping):
+            sources.append((f'{f}.settings.kubernetes.node-labels."{UPDATER_INTERFACE_LABEL}"', node_labels))
+        for name, labels in sources:
+            if UPDATER_INTERFACE_LABEL not in labels:
+                continue
+            value = labels[UPDATER_INTERFACE_LABEL]
+            if not self.update_operator:
+                p.add(name, value, "unset with update_operator=False",
+                      "the label puts the update operator's agent on nodes that are locked to their pin")  # fmt: skip
+            elif value != UPDATER_INTERFACE_VERSION:
+                p.add(name, value, f"unset (update_operator=True sets {UPDATER_INTERFACE_VERSION!r})")
+        lock = _settings_table(self.settings_layer(), "updates").get("version-lock")
+        if not self.update_operator and lock == OPERATOR_VERSION_LOCK:
+            p.add(
+                f"{f}.settings.updates.version-lock",
+                lock,
+                "unset (the library locks nodes to their pinned image)",
+                "'latest' lets `apiclient update` move a node off its pin; use update_operator=True instead",
+            )
         return p.items
 
     def warnings(self) -> list[str]:
