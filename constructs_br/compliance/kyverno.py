@@ -13,8 +13,9 @@ Python (PyYAML only for :func:`node_policy_yaml`, imported there).
 is never in the admission path of a kubelet's Node update (and ``failurePolicy: Ignore`` in case a Kyverno version
 ignores ``admission``). Fargate nodes (``eks.amazonaws.com/compute-type: fargate``) are excluded.
 
-Not shipped in any stack (the per-stage operator stack belongs to the rollout issue): apply the manifest with
-``kubectl apply -f`` or ship it from that stack.
+Shipped by :class:`~constructs_br.compliance.kyverno_install.KyvernoNodeAudit` (the pinned Kyverno chart, then this
+policy as a ``KubernetesManifest``) from the per-stage operator stack; :func:`node_policy_yaml` is for
+``kubectl apply -f`` elsewhere.
 
 >>> node_policy_name("pilot")
 'constructs-br-pilot-node-images'
@@ -60,6 +61,7 @@ def pinned_os_images(lockfile: Lockfile, *, regions: Iterable[str] | None = None
 
 
 def node_policy_name(stage: str) -> str:
+    """The ClusterPolicy's name for ``stage``."""
     return f"constructs-br-{stage}-node-images"
 
 
