@@ -146,7 +146,10 @@ class ClusterKubectl(Construct):
             if private_subnets is not None:
                 subnets = list(private_subnets)
             else:
-                subnets = list(vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS).subnets)
+                try:
+                    subnets = list(vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS).subnets)
+                except RuntimeError:  # jsii: the VPC has no such subnet group
+                    subnets = []
             if not subnets:
                 raise ConfigError("kubectl.private_subnets", [], "private subnets with egress in the cluster's VPC")
 
