@@ -407,3 +407,120 @@ def test_imported_cluster_needs_its_security_group_and_vpc() -> None:
         )
     assert "nodegroup.vpc" in exc.value.fields
     assert "cluster.cluster_security_group_id" in exc.value.fields
+
+
+# --- the update operator and the image lock ------------------------------------------------------------------------
+
+OPERATOR_LABEL = "bottlerocket.aws/updater-interface-version"
+
+
+def _group(image_path: str, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the node group's properties, the parsed user data) of one group."""
+    from constructs_br.settings import parse_document
+
+    stack, cluster, _ = br_cluster_stack()
+    stage_settings = kwargs.pop("stage_settings", None)
+    spec = NodeGroupSpec(**{**BASE, "image_path": image_path, **kwargs})
+    group = BottlerocketNodeGroup(
+        stack, "G", cluster=cluster, spec=spec, lockfile=lockfile(), fleet="g", stage_settings=stage_settings
+    )
+    ng = _res(Template.from_stack(stack), "AWS::EKS::Nodegroup", "GNodeGroup")
+    return ng, parse_document(group.user_data)["settings"]
+
+
+@pytest.mark.parametrize("image_path", ["eks-managed", "custom-ami"])
+def test_pinned_nodes_lock_updates_to_their_image(image_path: str) -> None:
+    ng, settings = _group(image_path)
+    assert settings["updates"] == {"version-lock": "v1.50.0", "ignore-waves": False}  # VERSION = 1.50.0-abcdef12
+    assert OPERATOR_LABEL not in (ng.get("Labels") or {})
+    assert OPERATOR_LABEL not in settings.get("kubernetes", {}).get("node-labels", {})
+
+
+@pytest.mark.parametrize("image_path", ["eks-managed", "custom-ami"])
+def test_the_previous_pin_locks_to_the_previous_version(image_path: str) -> None:
+    from tests.unit.eks.helpers import PREVIOUS
+
+    ng, settings = _group(image_path, image_version=PREVIOUS)
+    assert settings["updates"]["version-lock"] == "v1.49.0"
+    if image_path == "eks-managed":
+        assert ng["ReleaseVersion"] == PREVIOUS  # the lock and the release come from the same pin
+
+
+def test_operator_nodes_carry_the_label_and_no_lock_on_the_managed_path() -> None:
+    ng, settings = _group("eks-managed", update_operator=True, labels={"team": "a"})
+    assert ng["Labels"] == {OPERATOR_LABEL: "2.0.0", "team": "a"}
+    assert "updates" not in settings  # version-lock stays Bottlerocket's default, latest
+    assert "node-labels" not in settings.get("kubernetes", {})  # EKS applies Labels on this path
+
+
+def test_operator_nodes_register_with_the_label_on_the_custom_ami_path() -> None:
+    ng, settings = _group("custom-ami", update_operator=True)
+    assert settings["kubernetes"]["node-labels"] == {OPERATOR_LABEL: "2.0.0"}
+    assert ng["Labels"] == {OPERATOR_LABEL: "2.0.0"}
+    assert "updates" not in settings
+
+
+def test_a_matching_lock_in_a_layer_is_accepted() -> None:
+    _, settings = _group("eks-managed", settings={"updates": {"version-lock": "v1.50.0"}})
+    assert settings["updates"]["version-lock"] == "v1.50.0"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "fragment"),
+    [
+        ({"update_operator": "yes"}, "nodegroup.update_operator", "True | False"),
+        ({"labels": {OPERATOR_LABEL: "2.0.0"}}, f'nodegroup.labels."{OPERATOR_LABEL}"', "update_operator=False"),
+        (
+            {"update_operator": True, "labels": {OPERATOR_LABEL: "1.0.0"}},
+            f'nodegroup.labels."{OPERATOR_LABEL}"',
+            "sets '2.0.0'",
+        ),
+        (
+            {"settings": {"kubernetes": {"node-labels": {OPERATOR_LABEL: "2.0.0"}}}},
+            f'nodegroup.settings.kubernetes.node-labels."{OPERATOR_LABEL}"',
+            "update_operator=False",
+        ),
+        (
+            {"settings": {"updates": {"version-lock": "latest"}}},
+            "nodegroup.settings.updates.version-lock",
+            "use update_operator=True",
+        ),
+    ],
+)
+def test_spec_refuses_contradicting_operator_settings(kwargs: dict[str, Any], field: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        NodeGroupSpec(**{**BASE, **kwargs})
+    assert field in exc.value.fields, str(exc.value)
+    assert fragment in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "fragment"),
+    [
+        ({"settings": {"updates": {"version-lock": "v1.49.0"}}}, "nodegroup.settings.updates.version-lock", "v1.50.0"),
+        ({"settings": {"updates": {"ignore-waves": True}}}, "nodegroup.settings.updates.ignore-waves", "pinned image"),
+        (
+            {"stage_settings": {"updates": {"version-lock": "latest"}}},
+            "stage_settings.updates.version-lock",
+            "change the pin instead",
+        ),
+        (
+            {"update_operator": True, "settings": {"updates": {"version-lock": "v1.50.0"}}},
+            "nodegroup.settings.updates.version-lock",
+            "a lock would stop it",
+        ),
+        (
+            {"update_operator": True, "stage_settings": {"updates": {"version-lock": "1.50.0"}}},
+            "stage_settings.updates.version-lock",
+            "'latest'",
+        ),
+    ],
+)
+@pytest.mark.parametrize("image_path", ["eks-managed", "custom-ami"])
+def test_node_group_refuses_a_layer_that_contradicts_the_lock(
+    image_path: str, kwargs: dict[str, Any], field: str, fragment: str
+) -> None:
+    with pytest.raises(ConfigError) as exc:
+        _group(image_path, **kwargs)
+    assert field in exc.value.fields, str(exc.value)
+    assert fragment in str(exc.value)

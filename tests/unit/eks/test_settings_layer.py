@@ -87,3 +87,16 @@ def test_invalid_typed_settings_are_named() -> None:
     with pytest.raises(ConfigError) as exc:
         _user_data(bad)
     assert "settings.kubernetes.max-pods" in exc.value.fields
+
+
+def test_typed_updates_settings_are_checked_against_the_pin() -> None:
+    from constructs_br.settings import UpdatesSettings
+
+    text, _ = _user_data(Settings(updates=UpdatesSettings(version_lock="v1.50.0")))
+    assert parse_document(text)["settings"]["updates"] == {"version-lock": "v1.50.0", "ignore-waves": False}
+    with pytest.raises(ConfigError) as exc:
+        _user_data(Settings(updates=UpdatesSettings(version_lock="v1.51.0")))
+    assert exc.value.fields == ("nodegroup.settings.updates.version-lock",)
+    with pytest.raises(ConfigError) as exc:
+        _user_data(None, stage_settings=Settings(updates=UpdatesSettings(ignore_waves=True)))
+    assert exc.value.fields == ("stage_settings.updates.ignore-waves",)
