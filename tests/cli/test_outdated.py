@@ -33,6 +33,7 @@ def outdated(brctl: Run, *argv: str) -> tuple[int, dict[str, Any], str]:
 
 def only(doc: dict[str, Any]) -> dict[str, Any]:
     (result,) = doc["results"]
+    assert isinstance(result, dict)
     return result
 
 
