@@ -197,3 +197,23 @@ def test_registering_pins_does_not_import_outdated(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_every_channel_is_checked(moto: Moto, brctl: Run) -> None:
+    seed_dated_release(moto, WEST, K8S, "x86_64", V1, day("2026-01-01"))
+    pin(brctl, K8S, "x86_64")
+    reason = ("--reason", "outdated test: promote without a fleet")
+    code, _, err = brctl("pins", "promote", "--from", "pilot", "--to", "canary", "--force", *reason)
+    assert code == 0, err
+    seed_dated_release(moto, WEST, K8S, "x86_64", V2, day("2026-01-03"))
+    pin(brctl, K8S, "x86_64")  # pilot moves on; canary keeps V1
+
+    code, doc, err = outdated(brctl)
+
+    assert code == 0, err
+    got = [(r["channel"], r["pinned"]["image_version"], r["status"]) for r in doc["results"]]
+    assert got == [("pilot", V2, "current"), ("canary", V1, "behind")]
+    code, out, _ = brctl("pins", "outdated")
+    assert code == 0
+    assert "channel" in out
+    assert "canary" in out
