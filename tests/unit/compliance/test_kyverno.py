@@ -165,3 +165,62 @@ def test_kubernetes_validate_has_no_kyverno_schema() -> None:
     policy = kyverno_node_policy("pilot", load_lockfile({}), region="us-east-1")
     with pytest.raises(kubernetes_validate.SchemaNotFoundError):
         kubernetes_validate.validate(policy, "1.33.0", strict=True)
+
+
+# --- shipped: KyvernoNodeAudit --------------------------------------------------------------------------------
+
+
+def _audit_stack(policy: dict[str, Any]) -> Any:
+    from aws_cdk.assertions import Template
+
+    from constructs_br.compliance.kyverno_install import KyvernoNodeAudit
+    from tests.unit.eks.test_kubectl import kubectl, ops_stack
+
+    stack, vpc, key = ops_stack()
+    k = kubectl(stack, vpc, key)
+    KyvernoNodeAudit(stack, "NodeAudit", cluster=k.cluster, policy=policy)
+    return Template.from_stack(stack)
+
+
+def test_shipped_manifest_is_the_valid_audit_policy_after_the_chart() -> None:
+    import json
+
+    from constructs_br.compliance.kyverno_install import KYVERNO_CHART
+
+    policy = kyverno_node_policy("canary", load_lockfile({}), region="us-east-1")
+    template = _audit_stack(policy)
+    ((chart_id, chart),) = template.find_resources("Custom::AWSCDK-EKS-HelmChart").items()
+    assert (chart["Properties"]["Chart"], chart["Properties"]["Version"]) == ("kyverno", KYVERNO_CHART.version)
+    assert chart["Properties"]["Repository"] == KYVERNO_CHART.repository
+    # Kyverno sees Node objects (its default filter skips them), never their sub-resources
+    assert json.loads(chart["Properties"]["Values"]) == {"config": {"resourceFiltersExclude": ["[Node,*,*]"]}}
+    ((_, manifest),) = template.find_resources("Custom::AWSCDK-EKS-KubernetesResource").items()
+    assert chart_id in manifest["DependsOn"]
+    (shipped,) = json.loads(manifest["Properties"]["Manifest"])
+    _validate(shipped)
+    prune = {k for k in shipped["metadata"]["labels"] if k.startswith("aws.cdk.eks/prune-")}
+    assert len(prune) == 1  # the only addition: CDK's prune label
+    shipped["metadata"]["labels"].pop(prune.pop())
+    assert shipped == policy
+    assert shipped["spec"]["validationFailureAction"] == "Audit"
+    assert shipped["spec"]["admission"] is False
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda p: p["spec"].update(validationFailureAction="Enforce"), "kyverno.policy.spec.validationFailureAction"),
+        (lambda p: p["spec"].update(admission=True), "kyverno.policy.spec.admission"),
+        (
+            lambda p: p["spec"]["rules"][1]["validate"].update(failureAction="Enforce"),
+            "kyverno.policy.spec.rules[1].validate.failureAction",
+        ),
+        (lambda p: p.update(kind="Policy"), "kyverno.policy"),
+    ],
+)
+def test_only_audit_policies_are_shipped(change: Any, field: str) -> None:
+    policy = kyverno_node_policy("canary", load_lockfile({}), region="us-east-1")
+    change(policy)
+    with pytest.raises(ConfigError) as err:
+        _audit_stack(policy)
+    assert err.value.fields == (field,)
