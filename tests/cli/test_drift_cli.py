@@ -311,7 +311,7 @@ def test_drift_and_cutover_agree_on_a_previous_pin(moto: Moto, brctl: Run) -> No
 
     drift_code, drift_out, _ = brctl("drift", "--stage", "pilot", "--region", WEST, "--cluster", "prod", "--json")
     cut_code, cut_out, _ = brctl(
-        "cutover", "status", "--cluster", "prod", "--pair", "general", "--region", WEST, "--json"
+        "cutover", "status", "--stage", "pilot", "--cluster", "prod", "--pair", "general", "--region", WEST, "--json"
     )
 
     assert (drift_code, cut_code) == (0, 0), (drift_out, cut_out)
