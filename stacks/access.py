@@ -130,10 +130,21 @@ def add_access(
     key: kms.IKey,
     config: AccessConfig,
     node_roles: tuple[iam.IRole, ...] = (),
+    role_name_prefix: str = "bottlerocket",
 ) -> FleetAccess:
     """Add the stage's access (child ``Access`` of ``stack``): operator roles, session preferences, break-glass
     documents, EKS access entries for ``config``'s people (with a cluster), and the node session policy attached to
-    ``node_roles`` (nodes in other stacks attach it by ``access.node_session_policy.managed_policy_arn``)."""
+    ``node_roles`` (nodes in other stacks attach it by ``access.node_session_policy.managed_policy_arn``).
+    ``role_name_prefix``: the operator roles' names start with it (IAM is global: a stage's second region needs its
+    own, see :attr:`stacks.config.StageConfig.role_name_prefix`)."""
     if config.stage != stage_name:
         raise ConfigError("access.stage", config.stage, f"{stage_name} (the stage being built)")
-    return FleetAccess(stack, "Access", config=config, key=key, cluster=cluster, node_roles=node_roles)
+    return FleetAccess(
+        stack,
+        "Access",
+        config=config,
+        key=key,
+        cluster=cluster,
+        node_roles=node_roles,
+        role_name_prefix=role_name_prefix,
+    )

@@ -21,6 +21,7 @@ from typing import Any
 from aws_cdk import App
 from constructs import Construct
 
+from constructs_br.compliance.guard import operator_role_names
 from constructs_br.compliance.limits import add_limit_checks
 from constructs_br.compliance.nag import add_nag_checks
 from constructs_br.images.lockfile import DEFAULT_LOCKFILE, LockDocument, Lockfile
@@ -89,17 +90,26 @@ def build_stage_stacks(
     lockfile_doc: LockDocument | Lockfile,
     *,
     account_stages: Sequence[str] = (),
+    operator_roles: Sequence[str] | None = None,
 ) -> StageStacks:
-    """Build ``stage``'s stacks (platform, nodes, ECS) into ``scope`` — an ``App``, or a ``cdk.Stage`` of a pipeline.
+    """Build one stage's stacks in one region (``stage`` is one stack set of :func:`stacks.config.load_config`:
+    platform, nodes, ECS) into ``scope`` — an ``App``, or a ``cdk.Stage`` of a pipeline.
 
     :param lockfile_doc: the lockfile document (the stage reads its channel) or one :class:`Lockfile` for it.
-    :param account_stages: every stage sharing this stage's account (their operator roles are the designated SSM
-        principals of the account-wide Guard rule); default: this stage only.
+    :param account_stages: every stage sharing this stage's account (their operator roles, primary region, are the
+        designated SSM principals of the account-wide Guard rule); default: this stage only.
+    :param operator_roles: those role names exactly (every stage and region of the account: :func:`account_roles`);
+        overrides ``account_stages``.
     """
     lockfile = stage_lockfile(stage, lockfile_doc)
     require_pins(stage, lockfile)
     platform = PlatformStack(
-        scope, stage.stack_name, stage=stage, lockfile=lockfile, account_stages=tuple(account_stages)
+        scope,
+        stage.stack_name,
+        stage=stage,
+        lockfile=lockfile,
+        account_stages=tuple(account_stages),
+        operator_roles=tuple(operator_roles) if operator_roles is not None else None,
     )
     nodes = NodesStack(scope, stage.nodes_stack_name, stage=stage, lockfile=lockfile, platform=platform)
     # Created VPC: referenced cross-stack. Imported VPC: literal ids, no dependency.
@@ -118,14 +128,19 @@ def build_stage_stacks(
     return StageStacks(platform=platform, nodes=nodes, ecs=ecs)
 
 
+def account_roles(config: AppConfig, account: str) -> tuple[str, ...]:
+    """The operator role names of every stage and region of ``config`` in ``account`` (IAM is account-wide)."""
+    names = (operator_role_names(s.name, prefix=s.role_name_prefix) for s in config.stages if s.account == account)
+    return tuple(dict.fromkeys(n for pair in names for n in pair))
+
+
 def build_stacks(app: App, config: AppConfig, lockfile: LockDocument | Lockfile) -> list[StageStacks]:
-    """Every stage of ``config`` into ``app`` (:func:`build_stage_stacks` for each)."""
-    built = []
-    for stage in config.stages:
+    """Every stage and region of ``config`` into ``app`` (:func:`build_stage_stacks` for each)."""
+    return [
         # IAM is account-wide: stages sharing an account share the designated SSM principals (Guard rule).
-        same_account = tuple(s.name for s in config.stages if s.account == stage.account)
-        built.append(build_stage_stacks(app, stage, lockfile, account_stages=same_account))
-    return built
+        build_stage_stacks(app, stage, lockfile, operator_roles=account_roles(config, stage.account))
+        for stage in config.stages
+    ]
 
 
 def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = None) -> App:

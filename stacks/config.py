@@ -8,10 +8,15 @@ context key                            effect
 =====================================  ==========================================================
 ``br:account``                         AWS account of every stage (default ``123456789012``)
 ``br:<stage>:account``                 account of one stage (``pilot``, ``canary``, ``production``)
-``br:<stage>:region``                  region of one stage
+``br:<stage>:regions``                 comma-separated regions of one stage, the first primary (one stack set each)
+``br:<stage>:region``                  region of one stage (a one-region ``regions``)
+``br:<stage>:<region>:availability-zones``     AZ names of one region of the stage (default ``<region>a,b,c``, cut
+                                       to the stage's count); ``…:availability-zone-ids``: AZ IDs
+``br:stages``                          comma-separated stages to synthesize (default: all)
 ``br:<stage>:channel``                 the lockfile channel the stage's pins come from (default: the stage name)
-``br:<stage>:availability-zones``      comma-separated AZ names (no lookup needed: synth stays offline)
-``br:<stage>:availability-zone-ids``   comma-separated AZ IDs (``use1-az1``: the same zone in every account)
+``br:<stage>:availability-zones``      comma-separated AZ names of the primary region (no lookup: synth stays offline)
+``br:<stage>:availability-zone-ids``   comma-separated AZ IDs of the primary region (``use1-az1``: the same zone in
+                                       every account)
 ``br:<stage>:public-access-cidrs``     comma-separated CIDRs allowed to reach a public EKS endpoint (pilot)
 ``br:<stage>:vpc-id``                  import an existing VPC instead of creating one ...
 ``br:<stage>:private-subnet-ids``      ... with these private subnets (comma-separated, one per AZ)
@@ -102,33 +107,51 @@ class StageConfig:
     """ECS capacity pairs: see stacks/fleet.py."""
     channel: str = ""
     """The lockfile channel (``br:<stage>:channel``) the stage reads its pins from; empty = the stage's name."""
+    regions: tuple[str, ...] = ()
+    """Every region of the stage, the primary first (``br:<stage>:regions``); empty = ``(region,)``. This config
+    is the stack set of ``region``, one of them."""
 
     @property
     def title(self) -> str:
         return self.name.capitalize()
 
     @property
+    def primary(self) -> bool:
+        """This is the stage's first region (its stacks keep the names without a region)."""
+        return not self.regions or self.region == self.regions[0]
+
+    @property
+    def region_suffix(self) -> str:
+        """``""`` in the primary region, ``-<region>`` in the others (stable: it names the region, not an index)."""
+        return "" if self.primary else f"-{self.region}"
+
+    @property
     def stack_name(self) -> str:
         """The stage's platform stack (VPC, KMS, EKS). Stack names are forever: never change this."""
-        return f"Br{self.title}"
+        return f"Br{self.title}{self.region_suffix}"
 
     @property
     def nodes_stack_name(self) -> str:
         """The stage's EKS node-group stack, separate so a cutover deploys without the network stack."""
-        return f"Br{self.title}Nodes"
+        return f"Br{self.title}Nodes{self.region_suffix}"
 
     @property
     def ecs_stack_name(self) -> str:
         """The stage's ECS stack (cluster + capacity), separate so it deploys without the network stack."""
-        return f"Br{self.title}Ecs"
+        return f"Br{self.title}Ecs{self.region_suffix}"
+
+    @property
+    def role_name_prefix(self) -> str:
+        """Operator role names' prefix: IAM is global, so a second region's roles carry the region."""
+        return "bottlerocket" if self.primary else f"bottlerocket-{self.region}"
 
     def __post_init__(self) -> None:
         if not self.channel:
             object.__setattr__(self, "channel", self.name)
+        if not self.regions:
+            object.__setattr__(self, "regions", (self.region,))
         p = Problems()
         prefix = f"stages.{self.name}"
-        if not _CHANNEL.match(self.channel):
-            p.add(f"br:{self.name}:channel", self.channel, CHANNEL_RULE)
         if self.name not in STAGES:
             p.add(f"{prefix}.name", self.name, " | ".join(STAGES))
         if not _ACCOUNT.match(self.account):
@@ -174,18 +197,28 @@ class StageConfig:
             p.add(
                 f"{prefix}.eks.endpoint_access", self.eks.endpoint_access, "private (production endpoints are private)"
             )
+        if not _CHANNEL.match(self.channel):
+            p.add(f"br:{self.name}:channel", self.channel, CHANNEL_RULE)
+        if self.region not in self.regions:
+            p.add(f"{prefix}.regions", self.regions, f"a list holding the stack set's region {self.region}")
         p.raise_if_any()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AppConfig:
+    """Every stack set to synthesize: one :class:`StageConfig` per stage and region (primary region first)."""
+
     stages: tuple[StageConfig, ...]
 
-    def stage(self, name: str) -> StageConfig:
+    def stage(self, name: str, region: str | None = None) -> StageConfig:
+        """The stage's stack set in ``region`` (default: its primary region)."""
         for s in self.stages:
-            if s.name == name:
+            if s.name == name and (s.region == region if region is not None else s.primary):
                 return s
-        raise ConfigError("stage", name, " | ".join(s.name for s in self.stages))
+        if region is not None and any(s.name == name for s in self.stages):
+            regions = next(s.regions for s in self.stages if s.name == name)
+            raise ConfigError("region", region, f"a region of stage {name}: {', '.join(regions)}")
+        raise ConfigError("stage", name, " | ".join(dict.fromkeys(s.name for s in self.stages)))
 
 
 def _azs(region: str) -> tuple[str, ...]:
@@ -226,47 +259,100 @@ def default_stages(account: str = DEFAULT_ACCOUNT) -> tuple[StageConfig, ...]:
     )
 
 
+def _regions(base: StageConfig, context: Mapping[str, Any], p: Problems) -> tuple[str, ...]:
+    """``br:<stage>:regions`` (first = primary), or ``br:<stage>:region`` as a one-region list; not both."""
+    key = f"br:{base.name}:"
+    if key + "regions" in context and key + "region" in context:
+        p.add(key + "regions", context[key + "regions"], f"unset when {key}region is set (one of the two)")
+    if key + "regions" in context:
+        regions = csv(context[key + "regions"])
+        if not regions:
+            p.add(key + "regions", context[key + "regions"], "one or more comma-separated regions, the primary first")
+        duplicates = sorted({r for r in regions if regions.count(r) > 1})
+        if duplicates:
+            p.add(key + "regions", context[key + "regions"], "each region once", f"repeated: {', '.join(duplicates)}")
+        bad = [r for r in regions if not _REGION.match(r)]
+        if bad:
+            p.add(key + "regions", bad, "AWS region names such as us-east-1")
+        if regions and not duplicates and not bad:
+            return regions
+        return (base.region,)
+    return (str(context.get(key + "region", base.region)),)
+
+
+def _zones(base: StageConfig, region: str, primary: bool, context: Mapping[str, Any]) -> tuple[str, ...]:
+    """The region's AZs: ``br:<stage>:<region>:availability-zone(-id)s``, the primary also by the older
+    ``br:<stage>:availability-zone(-id)s``; default ``<region>a,b,c`` cut to the stage's count."""
+    key = f"br:{base.name}:"
+    count = len(base.network.availability_zones)
+    azs = base.network.availability_zones if region == base.region else _azs(region)[:count]
+    keys = [f"{key}{region}:"] + ([key] if primary else [])
+    for prefix in reversed(keys):  # the region-scoped keys win
+        for name in ("availability-zones", "availability-zone-ids"):
+            if prefix + name in context:
+                azs = csv(context[prefix + name])
+    return azs
+
+
+def _stage_region(
+    base: StageConfig, context: Mapping[str, Any], account: str, regions: tuple[str, ...], region: str
+) -> StageConfig:
+    key = f"br:{base.name}:"
+    azs = _zones(base, region, region == regions[0], context)
+    imported = None
+    if key + "vpc-id" in context and region == regions[0]:
+        imported = ImportedVpc(
+            vpc_id=str(context[key + "vpc-id"]),
+            private_subnet_ids=csv(context.get(key + "private-subnet-ids", "")),
+        )
+    network = dataclasses.replace(
+        base.network,
+        availability_zones=azs,
+        imported=imported,
+        nat_gateways=min(base.network.nat_gateways, len(azs)),
+    )
+    eks = base.eks
+    if key + "public-access-cidrs" in context:
+        eks = dataclasses.replace(eks, public_access_cidrs=csv(context[key + "public-access-cidrs"]))
+    return dataclasses.replace(
+        base,
+        channel=str(context.get(key + "channel", base.channel)),
+        eks=eks,
+        account=str(context.get(key + "account", account)),
+        region=region,
+        regions=regions,
+        network=network,
+        pairs=apply_pair_context(base.pairs, context, prefix=f"br:{base.name}:pair:"),
+        capacity=apply_pair_context(base.capacity, context, prefix=f"br:{base.name}:capacity:", allow_retire=True),
+    )
+
+
+def selected_stages(context: Mapping[str, Any]) -> tuple[StageName, ...]:
+    """``br:stages`` (comma-separated) narrows synthesis to those stages; default every stage."""
+    if "br:stages" not in context:
+        return STAGES
+    wanted = csv(context["br:stages"])
+    unknown = [w for w in wanted if w not in STAGES]
+    if unknown or not wanted:
+        raise ConfigError("br:stages", context["br:stages"], "comma-separated stages of: " + " | ".join(STAGES))
+    return tuple(s for s in STAGES if s in wanted)
+
+
 def load_config(context: Mapping[str, Any]) -> AppConfig:
-    """Build the app configuration from the embedded defaults plus CDK context overrides."""
+    """Build the app configuration from the embedded defaults plus CDK context overrides: one stack set per stage
+    (of ``br:stages``) and region. Every problem of every stage and region comes in one :class:`ConfigError`."""
     account = str(context.get("br:account", DEFAULT_ACCOUNT))
+    selected = selected_stages(context)
     stages = []
+    p = Problems()
     for base in default_stages(DEFAULT_ACCOUNT):
-        key = f"br:{base.name}:"
-        region = str(context.get(key + "region", base.region))
-        azs = base.network.availability_zones
-        if region != base.region:
-            azs = _azs(region)[: len(azs)]
-        if key + "availability-zones" in context:
-            azs = csv(context[key + "availability-zones"])
-        if key + "availability-zone-ids" in context:
-            azs = csv(context[key + "availability-zone-ids"])
-        imported = None
-        if key + "vpc-id" in context:
-            imported = ImportedVpc(
-                vpc_id=str(context[key + "vpc-id"]),
-                private_subnet_ids=csv(context.get(key + "private-subnet-ids", "")),
-            )
-        network = dataclasses.replace(
-            base.network,
-            availability_zones=azs,
-            imported=imported,
-            nat_gateways=min(base.network.nat_gateways, len(azs)),
-        )
-        eks = base.eks
-        if key + "public-access-cidrs" in context:
-            eks = dataclasses.replace(eks, public_access_cidrs=csv(context[key + "public-access-cidrs"]))
-        stages.append(
-            dataclasses.replace(
-                base,
-                channel=str(context.get(key + "channel", base.name)),
-                eks=eks,
-                account=str(context.get(key + "account", account)),
-                region=region,
-                network=network,
-                pairs=apply_pair_context(base.pairs, context, prefix=f"br:{base.name}:pair:"),
-                capacity=apply_pair_context(
-                    base.capacity, context, prefix=f"br:{base.name}:capacity:", allow_retire=True
-                ),
-            )
-        )
+        if base.name not in selected:
+            continue
+        regions = _regions(base, context, p)
+        for region in regions:
+            try:
+                stages.append(_stage_region(base, context, account, regions, region))
+            except ConfigError as err:
+                p.extend(err.problems)
+    p.raise_if_any()
     return AppConfig(stages=tuple(stages))

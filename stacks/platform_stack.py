@@ -60,9 +60,11 @@ class PlatformStack(StageStack):
         stage: StageConfig,
         lockfile: Lockfile,
         account_stages: tuple[str, ...] = (),
+        operator_roles: tuple[str, ...] | None = None,
     ) -> None:
-        """``account_stages``: every stage sharing this stage's account (their operator roles are the designated
-        SSM principals of the account-wide Guard rule; default: this stage only)."""
+        """``operator_roles``: the operator role names of every stage and region sharing this stage's account (the
+        designated SSM principals of the account-wide Guard rule). Default: those of ``account_stages`` (stage
+        names; default this stage only) in their primary region."""
         super().__init__(
             scope,
             construct_id,
@@ -100,6 +102,7 @@ class PlatformStack(StageStack):
             cluster=self.cluster,
             key=self.key.key,
             config=access_config(stage.name, self.node.get_all_context()),
+            role_name_prefix=stage.role_name_prefix,
         )
         # AWS Config rules for the stage's tagged fleet: approved AMIs from the lockfile, IMDSv2, encryption, EKS and
         # ECS checks (docs/compliance.md). The account's existing configuration recorder evaluates them.
@@ -109,5 +112,7 @@ class PlatformStack(StageStack):
             lockfile=lockfile,
             region=stage.region,
             production=production,
-            operator_roles=stage_operator_roles(*(account_stages or (stage.name,))),
+            operator_roles=operator_roles
+            if operator_roles is not None
+            else stage_operator_roles(*(account_stages or (stage.name,))),
         )

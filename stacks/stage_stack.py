@@ -23,7 +23,7 @@ class StageStack(PinnedAzStack):
             construct_id,
             availability_zones=stage.network.availability_zones,
             env=Environment(account=stage.account, region=stage.region),
-            description=f"constructs_br {stage.name}: {description}",
+            description=f"constructs_br {stage.name} in {stage.region}: {description}",
             termination_protection=stage.name == "production",
         )
         self.stage = stage
