@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from constructs_br.cli import _aws, _output
-from constructs_br.cli._project import ProjectConfig, load_project
+from constructs_br.cli._project import ProjectConfig, load_project, stage_lockfile
 from constructs_br.cli.main import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from constructs_br.cli.pins import _verify_region
 from constructs_br.errors import ConfigError
@@ -356,7 +356,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"brctl preflight: {stacks}", file=sys.stderr)
         return EXIT_USAGE
     stacks = _resolve_env(stacks, args.account, args.region)
-    lock = Lockfile.load(args.lockfile)
+    lock = stage_lockfile(project, args.lockfile, stage)
 
     envs: dict[tuple[str, str], list[StackArtifact]] = {}
     for stack in stacks:

@@ -116,7 +116,7 @@ LOCKFILES: dict[str, tuple[bytes, str]] = {
     "a JSON string": (b'"lock"', "got 'a JSON string'"),
     "deep nesting": (b"[" * 100_000 + b"]" * 100_000, "RecursionError"),
     "huge integer": (b'{"version": ' + b"1" * 5000 + b"}", "ValueError"),
-    "wrong version": (b'{"version": 2, "regions": {}}', ": version: got 2; allowed: 1"),
+    "wrong version": (b'{"version": 3, "regions": {}}', ": version: got 3; allowed: 1 | 2"),
     "pin not an object": (b'{"version": 1, "regions": {"us-west-2": {"aws-k8s-1.33/x86_64": 3}}}', "an object"),
 }
 

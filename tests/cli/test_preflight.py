@@ -16,7 +16,7 @@ from constructs_br.cli.preflight import (
     EXAMPLE_PINS_RULE,
     SERVICE_LINKED_ROLE_FIX,
 )
-from constructs_br.images.lockfile import Lockfile, Pin
+from constructs_br.images.lockfile import LockDocument, Lockfile, Pin
 from tests.cli.conftest import REGIONS, Moto, Run
 
 WEST, EU = REGIONS
@@ -236,9 +236,10 @@ def _example_pin(region: str, variant: str, arch: str) -> Pin:
 
 def test_example_pins_reported(moto: Moto, brctl: Run, project: Path, lockfile: Path) -> None:
     ready_account(moto, brctl, project)
-    lock = Lockfile.load(lockfile).with_pin(_example_pin(WEST, "aws-k8s-1.33", "arm64"))
+    document = LockDocument.load(lockfile)  # `pins refresh` writes version 2; preflight --stage pilot reads "pilot"
+    lock = document.channel("pilot").with_pin(_example_pin(WEST, "aws-k8s-1.33", "arm64"))
     lock = lock.with_pin(_example_pin(EU, "aws-k8s-1.33", "arm64"))  # another region: not this stage's
-    lock.save(lockfile)
+    document.with_channel("pilot", lock).save(lockfile)
 
     code, doc, _ = preflight(brctl, project)
 
@@ -255,7 +256,7 @@ def test_example_pins_reported(moto: Moto, brctl: Run, project: Path, lockfile: 
 
 def test_pins_verify_rejects_are_reported(moto: Moto, brctl: Run, project: Path, lockfile: Path) -> None:
     ready_account(moto, brctl, project)
-    pinned = Lockfile.load(lockfile).get(WEST, "aws-k8s-1.33", "x86_64")
+    pinned = LockDocument.load(lockfile).channel("pilot").get(WEST, "aws-k8s-1.33", "x86_64")
     moto.deregister_image(WEST, pinned.image_id)
 
     code, doc, _ = preflight(brctl, project)
