@@ -7,6 +7,8 @@ Per stage and region, by rate of change (deploy order top to bottom; stack names
 * ``Br<Stage>Nodes`` — EKS node groups, then CoreDNS and the log add-on (no Lambda);
 * ``Br<Stage>Ecs`` — ECS cluster and capacity (no Lambda).
 
+With ``br:pipeline:connection-arn`` set, ``BrPipeline`` (stacks/pipeline.py) deploys the same stacks, stage by stage.
+
 Every stage reads its pins from its lockfile channel (``br:<stage>:channel``, default the stage's name).
 """
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App
+from aws_cdk import App, Stage
 from constructs import Construct
 
 from constructs_br.compliance.guard import operator_role_names
@@ -29,6 +31,7 @@ from constructs_br.images.resolve import ImageSpec, resolve_image
 from stacks.config import AppConfig, StageConfig, load_config
 from stacks.ecs_stack import EcsStack
 from stacks.nodes_stack import NodesStack
+from stacks.pipeline import PipelineConfig, PipelineStack, PipelineTarget, stage_waves
 from stacks.platform_stack import PlatformStack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,6 +146,40 @@ def build_stacks(app: App, config: AppConfig, lockfile: LockDocument | Lockfile)
     ]
 
 
+def stage_checks(stage: StageConfig) -> tuple[str, ...]:
+    """The pairs the pipeline's post-deploy step gates for ``stage``: every EKS pair on the stage's cluster (its name
+    is known at synth), every ECS pair on the ECS stack's ``ClusterName`` output (CloudFormation names that cluster)."""
+    return (
+        *(f"eks:{stage.cluster_name}:{p.name}" for p in stage.pairs),
+        *(f"ecs:@{stage.ecs_stack_name}.ClusterName:{p.name}" for p in stage.capacity),
+    )
+
+
+def pipeline_target(config: AppConfig, stage: StageConfig, lockfile: LockDocument | Lockfile) -> PipelineTarget:
+    """``stage`` (one stage in one region) as a pipeline target: its stacks built into the target's ``cdk.Stage``
+    exactly as :func:`build_stacks` builds them into the app (same names, same operator roles)."""
+    roles = account_roles(config, stage.account)
+
+    def build(scope: Stage) -> None:
+        build_stage_stacks(scope, stage, lockfile, operator_roles=roles)
+
+    return PipelineTarget(
+        stage=stage.name, region=stage.region, account=stage.account, build=build, checks=stage_checks(stage)
+    )
+
+
+def add_pipeline(app: App, config: AppConfig, lockfile: LockDocument | Lockfile) -> PipelineStack | None:
+    """The rollout pipeline ``BrPipeline`` (stacks/pipeline.py) with one wave per stage of ``config`` (regions in
+    parallel, production after a manual approval), or ``None`` when ``br:pipeline:connection-arn`` is unset."""
+    if not config.stages:
+        return None
+    pipeline = PipelineConfig.from_context(app.node.get_all_context(), default_account=config.stages[0].account)
+    if pipeline is None:
+        return None
+    waves = stage_waves(pipeline_target(config, s, lockfile) for s in config.stages)
+    return PipelineStack(app, "BrPipeline", config=pipeline, waves=waves)
+
+
 def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = None) -> App:
     """Build the CDK app. With ``context=None`` (under the CLI) the CLI's context is used as is;
     tests pass ``cdk_json_context()`` (plus overrides) so their templates equal ``cdk synth``'s."""
@@ -155,5 +192,8 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
     add_nag_checks(app)
     add_limit_checks(app)
     all_context = app.node.get_all_context()
-    build_stacks(app, load_config(all_context), load_lock_document(all_context))
+    config = load_config(all_context)
+    lockfile = load_lock_document(all_context)
+    build_stacks(app, config, lockfile)
+    add_pipeline(app, config, lockfile)
     return app

@@ -141,6 +141,12 @@ class StageConfig:
         return f"Br{self.title}Ecs{self.region_suffix}"
 
     @property
+    def cluster_name(self) -> str:
+        """The stage's EKS cluster name: :class:`~constructs_br.eks.BottlerocketCluster` derives it from the platform
+        stack's name and its construct id (``Br<Stage>-Cluster``, ``BrProduction-eu-west-1-Cluster``)."""
+        return f"{self.stack_name}-Cluster"
+
+    @property
     def role_name_prefix(self) -> str:
         """Operator role names' prefix: IAM is global, so a second region's roles carry the region."""
         return "bottlerocket" if self.primary else f"bottlerocket-{self.region}"

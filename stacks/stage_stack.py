@@ -21,6 +21,9 @@ class StageStack(PinnedAzStack):
         super().__init__(
             scope,
             construct_id,
+            # Explicit, so the stack keeps its name inside a pipeline's cdk.Stage (CDK would prefix the stage's id);
+            # at the top level the name was already the construct id: nothing changes there.
+            stack_name=construct_id,
             availability_zones=stage.network.availability_zones,
             env=Environment(account=stage.account, region=stage.region),
             description=f"constructs_br {stage.name} in {stage.region}: {description}",
