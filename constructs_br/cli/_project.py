@@ -11,6 +11,7 @@ explicit options. This repository's own table is the example::
     eks-stack = "Br{Stage}"              # {stage} = pilot, {Stage} = Pilot
     ecs-stack = "Br{Stage}Ecs"
     nodes-stack = "Br{Stage}Nodes"
+    operators-stack = "Br{Stage}Operators"   # optional: used when the assembly has it
     pair-key = "br:{stage}:pair:{pair}:{key}"
     capacity-key = "br:{stage}:capacity:{pair}:{key}"
     channels = ["pilot", "canary", "production"]   # promotion order; refresh writes the first
@@ -18,9 +19,11 @@ explicit options. This repository's own table is the example::
     soak = { pilot = "24h", canary = "72h" }      # time a pin stays in a channel before promotion
 
 Every key is optional; the defaults are shown above except ``stages`` (default: any stage name is accepted), the
-stack templates (default ``{Stage}``, ``{Stage}Ecs`` and ``{Stage}Nodes``), ``channels`` (default: ``stages``, else
-pilot, canary, production) and ``soak`` (default: none, i.e. 0). Soak times are a whole number and a unit: ``30m``,
-``24h``, ``7d``.
+stack templates (default ``{Stage}``, ``{Stage}Ecs``, ``{Stage}Nodes`` and ``{Stage}Operators``), ``channels``
+(default: ``stages``, else pilot, canary, production) and ``soak`` (default: none, i.e. 0). Soak times are a whole
+number and a unit: ``30m``, ``24h``, ``7d``. A stage's stacks in a secondary region carry ``-<region>``
+(``BrProduction-eu-west-1``); commands find them from the assembly's stack environments
+(:mod:`constructs_br.cli._assembly`).
 
 >>> cfg = ProjectConfig(eks_stack="Br{Stage}")
 >>> cfg.eks_stack_name("pilot"), cfg.pair_context_key("pilot", "general", "phase")
@@ -60,6 +63,7 @@ _KEYS = {
     "eks-stack": "eks_stack",
     "ecs-stack": "ecs_stack",
     "nodes-stack": "nodes_stack",
+    "operators-stack": "operators_stack",
     "pair-key": "pair_key",
     "capacity-key": "capacity_key",
     "channels": "channels",
@@ -86,6 +90,8 @@ class ProjectConfig:
     eks_stack: str = "{Stage}"
     ecs_stack: str = "{Stage}Ecs"
     nodes_stack: str = "{Stage}Nodes"
+    operators_stack: str = "{Stage}Operators"
+    """Template of a stage's in-cluster operator stack; commands use it when the assembly has it."""
     pair_key: str = "br:{stage}:pair:{pair}:{key}"
     capacity_key: str = "br:{stage}:capacity:{pair}:{key}"
     channels: tuple[str, ...] = ()
@@ -152,6 +158,10 @@ class ProjectConfig:
     def nodes_stack_name(self, stage: str) -> str:
         """The stack of a stage's EKS node groups (``Br{Stage}Nodes`` in this repository)."""
         return _fill(self.nodes_stack, "nodes-stack", stage=stage)
+
+    def operators_stack_name(self, stage: str) -> str:
+        """The stack of a stage's in-cluster operators (``Br{Stage}Operators`` in this repository; may not exist)."""
+        return _fill(self.operators_stack, "operators-stack", stage=stage)
 
     def channel_name(self, stage: str) -> str:
         """The lockfile channel ``stage`` reads (the ``channel`` template filled in)."""

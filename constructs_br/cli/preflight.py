@@ -31,23 +31,32 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from constructs_br.cli import _aws, _output
+from constructs_br.cli._assembly import (
+    DEFAULT_BOOTSTRAP_PARAMETER,
+    NESTED_ASSEMBLY_ARTIFACT,
+    ROLES,
+    STACK_ARTIFACT,
+    StackArtifact,
+    StageStackSet,
+    parse_environment,
+    refused_bootstrap_versions,
+    stage_stack_set,
+    stage_stacks,
+)
 from constructs_br.cli._project import ProjectConfig, load_project, stage_lockfile
 from constructs_br.cli.main import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from constructs_br.cli.pins import _verify_region
 from constructs_br.errors import ConfigError
 from constructs_br.images.lockfile import DEFAULT_LOCKFILE, Lockfile, Pin, refresh_command, validate_region
 
-STACK_ARTIFACT = "aws:cloudformation:stack"
-NESTED_ASSEMBLY_ARTIFACT = "cdk:cloud-assembly"
 SERVICE_LINKED_ROLE = "AWSServiceRoleForAutoScaling"
 SERVICE_LINKED_ROLE_FIX = "aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com"
-DEFAULT_BOOTSTRAP_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
 EXAMPLE_PINS_RULE = "ExamplePinsRefused"
 """= :data:`constructs_br.nodes.image.EXAMPLE_PINS_RULE` (not imported: that module loads the CDK; a test checks)."""
 
@@ -61,6 +70,29 @@ CHECKS = ("credentials", "service-linked-role", "bootstrap", "pins", "assembly")
 
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
 
+__all__ = [  # the assembly readers moved to constructs_br.cli._assembly; importable from here as before
+    "CHECKS",
+    "DEFAULT_BOOTSTRAP_PARAMETER",
+    "EXAMPLE_PINS_RULE",
+    "NESTED_ASSEMBLY_ARTIFACT",
+    "SERVICE_LINKED_ROLE",
+    "SERVICE_LINKED_ROLE_FIX",
+    "STACK_ARTIFACT",
+    "Finding",
+    "StackArtifact",
+    "check_assembly",
+    "check_bootstrap",
+    "check_credentials",
+    "check_pins",
+    "check_service_linked_role",
+    "parse_environment",
+    "refused_bootstrap_versions",
+    "refused_pins",
+    "register",
+    "run",
+    "stage_stacks",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -71,108 +103,6 @@ class Finding:
     status: str
     detail: str
     fix: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StackArtifact:
-    """One stack of the cloud assembly, as ``cdk deploy`` will deploy it."""
-
-    name: str
-    account: str | None
-    region: str | None
-    """``None``: the assembly leaves it to deploy time (``unknown-account`` / ``unknown-region``)."""
-    required_bootstrap: int | None
-    bootstrap_parameter: str
-    template: Mapping[str, Any]
-
-
-# --- the cloud assembly ---------------------------------------------------------------------------------------------
-def parse_environment(value: str) -> tuple[str | None, str | None]:
-    """``aws://ACCOUNT/REGION`` -> (account, region), ``None`` for the ``unknown-*`` placeholders.
-
-    >>> parse_environment("aws://123456789012/us-west-2")
-    ('123456789012', 'us-west-2')
-    >>> parse_environment("aws://unknown-account/unknown-region")
-    (None, None)
-    """
-    rest = value.removeprefix("aws://")
-    account, _, region = rest.partition("/")
-    return (
-        None if account in ("", "unknown-account") else account,
-        None if region in ("", "unknown-region") else region,
-    )
-
-
-def refused_bootstrap_versions(template: Mapping[str, Any]) -> list[int]:
-    """The bootstrap versions the template's ``CheckBootstrapVersion`` rule refuses (``Fn::Contains`` list).
-
-    >>> check = {"Fn::Contains": [["1", "2", "3"], {"Ref": "BootstrapVersion"}]}
-    >>> rule = {"Assertions": [{"Assert": {"Fn::Not": [check]}}]}
-    >>> refused_bootstrap_versions({"Rules": {"CheckBootstrapVersion": rule}})
-    [1, 2, 3]
-    """
-    rule = (template.get("Rules") or {}).get("CheckBootstrapVersion") or {}
-
-    def walk(node: Any) -> Iterator[int]:
-        if isinstance(node, Mapping):
-            for key, value in node.items():
-                if key == "Fn::Contains" and isinstance(value, list) and value and isinstance(value[0], list):
-                    yield from (int(v) for v in value[0] if isinstance(v, str) and v.isdigit())
-                else:
-                    yield from walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                yield from walk(item)
-
-    return sorted(set(walk(rule)))
-
-
-def _stack_artifacts(directory: Path) -> Iterator[tuple[str, Mapping[str, Any], Path]]:
-    """(artifact id, artifact, its assembly directory) of every stack, nested assemblies (CDK stages) included."""
-    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-    for artifact_id, artifact in (manifest.get("artifacts") or {}).items():
-        kind = artifact.get("type")
-        if kind == STACK_ARTIFACT:
-            yield artifact_id, artifact, directory
-        elif kind == NESTED_ASSEMBLY_ARTIFACT:
-            nested = directory / str((artifact.get("properties") or {}).get("directoryName", ""))
-            if (nested / "manifest.json").is_file():
-                yield from _stack_artifacts(nested)
-
-
-def _stack(artifact_id: str, artifact: Mapping[str, Any], directory: Path) -> StackArtifact:
-    props = artifact.get("properties") or {}
-    account, region = parse_environment(str(artifact.get("environment", "")))
-    template_file = directory / str(props.get("templateFile", f"{artifact_id}.template.json"))
-    template: Mapping[str, Any] = (
-        json.loads(template_file.read_text(encoding="utf-8")) if template_file.is_file() else {}
-    )
-    required = props.get("requiresBootstrapStackVersion")
-    if not isinstance(required, int):
-        refused = refused_bootstrap_versions(template)
-        required = max(refused) + 1 if refused else None
-    parameter = props.get("bootstrapStackVersionSsmParameter") or (
-        ((template.get("Parameters") or {}).get("BootstrapVersion") or {}).get("Default")
-    )
-    return StackArtifact(
-        name=str(props.get("stackName") or artifact_id),
-        account=account,
-        region=region,
-        required_bootstrap=required,
-        bootstrap_parameter=str(parameter or DEFAULT_BOOTSTRAP_PARAMETER),
-        template=template,
-    )
-
-
-def stage_stacks(assembly: Path, names: Sequence[str]) -> list[StackArtifact]:
-    """The stacks named ``names`` (artifact id or stack name) in the assembly at ``assembly``, in ``names`` order."""
-    found: dict[str, StackArtifact] = {}
-    for artifact_id, artifact, directory in _stack_artifacts(assembly):
-        stack_name = (artifact.get("properties") or {}).get("stackName")
-        for name in names:
-            if name in (artifact_id, stack_name) and name not in found:
-                found[name] = _stack(artifact_id, artifact, directory)
-    return [found[n] for n in names if n in found]
 
 
 # --- checks ---------------------------------------------------------------------------------------------------------
@@ -255,20 +185,60 @@ def _pin_target(pin: Pin) -> str:
     return f"{pin.region} {pin.variant}/{pin.arch}"
 
 
-def check_pins(region: str, lock: Lockfile, lockfile: str) -> list[Finding]:
+_REFRESH_RE = re.compile(r"brctl pins refresh --region (\S+) --variant (\S+) --arch ([^\s;.]+)")
+
+
+def refused_pins(template: Mapping[str, Any]) -> set[tuple[str, str, str]]:
+    """The pins (region, variant, arch) a template's ``ExamplePinsRefused`` rule refuses to deploy with, read from
+    the refresh commands its description names (empty: no rule, or a rule naming none).
+
+    >>> rule = {"Assertions": [{"AssertDescription": "...: brctl pins refresh --region us-west-2 --variant "
+    ...         "aws-ecs-2 --arch x86_64"}]}
+    >>> refused_pins({"Rules": {"ExamplePinsRefused": rule}})
+    {('us-west-2', 'aws-ecs-2', 'x86_64')}
+    """
+    rule = (template.get("Rules") or {}).get(EXAMPLE_PINS_RULE) or {}
+    keys: set[tuple[str, str, str]] = set()
+    for assertion in rule.get("Assertions") or ():
+        text = assertion.get("AssertDescription")
+        if isinstance(text, str):
+            keys |= {(m.group(1), m.group(2), m.group(3)) for m in _REFRESH_RE.finditer(text)}
+    return keys
+
+
+def _refusing_stacks(stacks: Sequence[StackArtifact]) -> dict[tuple[str, str, str], list[str]]:
+    """Pin key -> the stacks whose ``ExamplePinsRefused`` rule names it (the stacks that launch instances)."""
+    out: dict[tuple[str, str, str], list[str]] = {}
+    for stack in stacks:
+        for key in sorted(refused_pins(stack.template)):
+            out.setdefault(key, []).append(stack.name)
+    return out
+
+
+def check_pins(
+    region: str,
+    lock: Lockfile,
+    lockfile: str,
+    stacks: Sequence[StackArtifact] = (),
+) -> list[Finding]:
+    """The ``pins`` findings of ``region``; an example pin's detail names the ``stacks`` refusing to deploy with it
+    (their ``ExamplePinsRefused`` rule names it), else says that stacks using it refuse."""
     pins = [p for p in lock.pins() if p.region == region]
     if not pins:
         return [Finding("pins", region, OK, f"{lockfile} pins nothing in {region}")]
+    refusing = _refusing_stacks(stacks)
     findings: list[Finding] = []
     for pin in pins:
         if pin.example:
+            who = refusing.get(pin.key)
+            refuse = f"{', '.join(who)} refuse{'s' if len(who) == 1 else ''}" if who else "stacks using it refuse"
             findings.append(
                 Finding(
                     "pins",
                     _pin_target(pin),
                     LACKING,
-                    f"example pin {pin.image_version} ({pin.image_id}), not a real image: stacks using it refuse to "
-                    f"deploy ({EXAMPLE_PINS_RULE})",
+                    f"example pin {pin.image_version} ({pin.image_id}), not a real image: {refuse} to deploy "
+                    f"({EXAMPLE_PINS_RULE})",
                     refresh_command(*pin.key),
                 )
             )
@@ -286,22 +256,32 @@ def check_pins(region: str, lock: Lockfile, lockfile: str) -> list[Finding]:
 
 
 def check_assembly(stacks: Sequence[StackArtifact], lock: Lockfile) -> list[Finding]:
+    """A stack whose ``ExamplePinsRefused`` rule names a pin the lockfile no longer has as an example (refreshed
+    since the synth) is stale. The rule lives in the stacks that launch instances (``Br<Stage>Nodes``,
+    ``Br<Stage>Ecs``), whichever stacks are given; a rule naming no pins falls back to the region: stale when the
+    lockfile has no example pin left in the stack's region."""
+    examples = {p.key for p in lock.example_pins()}
     findings: list[Finding] = []
     for stack in stacks:
         if EXAMPLE_PINS_RULE not in (stack.template.get("Rules") or {}):
             continue
-        if any(p.region == stack.region for p in lock.example_pins()):
-            continue  # the pins check names them (and their fix) already
-        findings.append(
-            Finding(
-                "assembly",
-                stack.name,
-                LACKING,
-                f"the template carries {EXAMPLE_PINS_RULE} but the lockfile has no example pins left in "
-                f"{stack.region}: the assembly predates the refresh",
-                "npx cdk synth",
+        named = refused_pins(stack.template)
+        if named:
+            stale = sorted(key for key in named if key not in examples)
+            if not stale:
+                continue  # every pin it refuses is still an example: the pins check names them (and their fix)
+            detail = (
+                f"the template carries {EXAMPLE_PINS_RULE} for {', '.join('/'.join(k) for k in stale)}, no longer "
+                "an example pin in the lockfile: the assembly predates the refresh"
             )
-        )
+        elif any(region == stack.region for region, _, _ in examples):
+            continue  # the pins check names them (and their fix) already
+        else:
+            detail = (
+                f"the template carries {EXAMPLE_PINS_RULE} but the lockfile has no example pins left in "
+                f"{stack.region}: the assembly predates the refresh"
+            )
+        findings.append(Finding("assembly", stack.name, LACKING, detail, "npx cdk synth"))
     return findings
 
 
@@ -328,19 +308,29 @@ def _resolve_env(stacks: list[StackArtifact], account: str | None, region: str |
     return out
 
 
-def _stacks_or_usage(project: ProjectConfig, stage: str, assembly: Path) -> list[StackArtifact] | str:
-    """The stage's stacks, or the usage message saying why there are none."""
+def _stacks_or_usage(
+    project: ProjectConfig, stage: str, assembly: Path, region: str | None = None
+) -> tuple[list[StackArtifact], bool] | str:
+    """The stage's stacks (platform, nodes, ECS, operators: those the assembly has, in deploy order) and whether they
+    were chosen by ``region`` — the stage's stacks deployed there, e.g. ``BrProduction-eu-west-1`` — rather than
+    the primary region's (whose region ``--region`` then overrides); or the usage message saying why there are
+    none."""
     if not (assembly / "manifest.json").is_file():
         where = "no cloud assembly at " + str(assembly) if not assembly.is_dir() else f"no manifest.json in {assembly}"
         return f"{where}; run `npx cdk synth` first (or pass --assembly DIR)"
-    names = [project.eks_stack_name(stage), project.ecs_stack_name(stage)]
     try:
-        stacks = stage_stacks(assembly, names)
+        found: StageStackSet = stage_stack_set(project, stage, assembly)
+        by_region = region is not None and region in found.regions and region != found.region
+        if by_region:
+            found = stage_stack_set(project, stage, assembly, region=region)
     except (json.JSONDecodeError, OSError, AttributeError) as exc:
         return f"unreadable cloud assembly at {assembly}: {exc}; run `npx cdk synth` again"
+    stacks = [found.present[role] for role in ROLES if role in found.present]
     if not stacks:
-        return f"no stack {' or '.join(names)} in the cloud assembly at {assembly}; run `npx cdk synth` (all stacks)"
-    return stacks
+        names = [found.name(role) for role in ROLES]
+        listed = ", ".join(names[:-1]) + " or " + names[-1]
+        return f"no stack {listed} in the cloud assembly at {assembly}; run `npx cdk synth` (all stacks)"
+    return stacks, by_region
 
 
 def run(args: argparse.Namespace) -> int:
@@ -351,11 +341,12 @@ def run(args: argparse.Namespace) -> int:
     if args.region is not None:
         validate_region(args.region, field="--region")
     assembly = Path(args.assembly) if args.assembly else project.path(project.assembly)
-    stacks = _stacks_or_usage(project, stage, assembly)
-    if isinstance(stacks, str):
-        print(f"brctl preflight: {stacks}", file=sys.stderr)
+    chosen = _stacks_or_usage(project, stage, assembly, args.region)
+    if isinstance(chosen, str):
+        print(f"brctl preflight: {chosen}", file=sys.stderr)
         return EXIT_USAGE
-    stacks = _resolve_env(stacks, args.account, args.region)
+    stacks, by_region = chosen
+    stacks = _resolve_env(stacks, args.account, None if by_region else args.region)
     lock = stage_lockfile(project, args.lockfile, stage)
 
     envs: dict[tuple[str, str], list[StackArtifact]] = {}
@@ -380,7 +371,7 @@ def run(args: argparse.Namespace) -> int:
             findings.append(Finding("service-linked-role", f"{account}: {SERVICE_LINKED_ROLE}", SKIPPED, why))
             findings.append(Finding("bootstrap", _env(account, region), SKIPPED, why))
     for region in sorted({r for _, r in envs}):
-        findings.extend(check_pins(region, lock, str(args.lockfile)))
+        findings.extend(check_pins(region, lock, str(args.lockfile), [s for s in stacks if s.region == region]))
     findings.extend(check_assembly(stacks, lock))
     findings.sort(key=lambda f: CHECKS.index(f.check))  # stable: per-check order kept
 
@@ -428,7 +419,13 @@ def run(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p = subparsers.add_parser("preflight", help="what the account lacks before the first cdk deploy (read-only)")
     p.add_argument("--stage", required=True, metavar="S", help="the stage whose stacks to check (from [tool.brctl])")
-    p.add_argument("--region", default=None, metavar="R", help="override the stacks' region from the assembly")
+    p.add_argument(
+        "--region",
+        default=None,
+        metavar="R",
+        help="the stage's stacks in region R (its -R stacks when R is not the primary region); a region the "
+        "assembly has no stack of the stage in overrides the primary stacks' region",
+    )
     p.add_argument("--account", default=None, metavar="ID", help="override the stacks' account from the assembly")
     p.add_argument("--assembly", default=None, metavar="DIR", help="cloud assembly (default: [tool.brctl] assembly)")
     p.add_argument(

@@ -271,6 +271,8 @@ PROJECT_TABLE = """\
 stages = ["pilot", "canary", "production"]
 eks-stack = "Br{Stage}"
 ecs-stack = "Br{Stage}Ecs"
+nodes-stack = "Br{Stage}Nodes"
+operators-stack = "Br{Stage}Operators"
 """
 
 

@@ -230,6 +230,7 @@ def _example_pin(region: str, variant: str, arch: str) -> Pin:
         image_version="1.50.0-00000000",
         ssm_path=f"/aws/service/bottlerocket/{variant}/{arch}/latest/image_id",
         resolved_at="2026-01-01T00:00:00Z",
+        pinned_at="2026-01-01T00:00:00Z",  # a version 2 channel's pins carry it (a v1 file may)
         example=True,
     )
 
@@ -241,9 +242,9 @@ def test_example_pins_reported(moto: Moto, brctl: Run, project: Path, lockfile: 
     lock = lock.with_pin(_example_pin(EU, "aws-k8s-1.33", "arm64"))  # another region: not this stage's
     document.with_channel("pilot", lock).save(lockfile)
 
-    code, doc, _ = preflight(brctl, project)
+    code, doc, err = preflight(brctl, project)
 
-    assert code == 1
+    assert code == 1, err
     pins = {f["target"]: f for f in by_check(doc, "pins")}
     assert set(pins) == {f"{WEST} aws-k8s-1.33/arm64", f"{WEST} aws-k8s-1.33/x86_64", f"{WEST} aws-ecs-2/arm64"}
     example = pins[f"{WEST} aws-k8s-1.33/arm64"]
@@ -371,7 +372,7 @@ def test_stage_without_stacks_in_the_assembly_is_a_usage_error(moto: Moto, brctl
     write_assembly(project, stacks=("BrCanary",))
     code, _, err = brctl("preflight", "--project", str(project), "--stage", "pilot")
     assert code == 2
-    assert "no stack BrPilot or BrPilotEcs in the cloud assembly" in err
+    assert "no stack BrPilot, BrPilotNodes, BrPilotEcs or BrPilotOperators in the cloud assembly" in err
 
 
 def test_only_the_stacks_the_app_has(moto: Moto, brctl: Run, project: Path) -> None:
@@ -397,12 +398,25 @@ def test_real_assembly_with_the_committed_example_pins(
     out, err = capsys.readouterr()
     assert code == 1, err
     doc = json.loads(out)
-    assert [(s["name"], s["region"]) for s in doc["stacks"]] == [("BrPilot", WEST), ("BrPilotEcs", WEST)]
+    templates = {s.stack_name: s.template for s in assembly.stacks}
+    # deploy order; the operator stack (being added) is checked once the app has it
+    operators = [("BrPilotOperators", WEST)] if "BrPilotOperators" in templates else []
+    assert [(s["name"], s["region"]) for s in doc["stacks"]] == [
+        ("BrPilot", WEST),
+        ("BrPilotNodes", WEST),
+        ("BrPilotEcs", WEST),
+        *operators,
+    ]
     assert all(s["required_bootstrap_version"] is not None for s in doc["stacks"])
     assert {f["status"] for f in doc["findings"] if f["check"] != "pins"} == {"ok"}
     pins = by_check(doc, "pins")
     assert pins
     assert all(f["status"] == "lacking" and "example pin" in f["detail"] for f in pins)
     assert all(f["target"].startswith(WEST) for f in pins)
-    templates = {s.stack_name: s.template for s in assembly.stacks}
-    assert EXAMPLE_PINS_RULE in templates["BrPilot"]["Rules"]  # what refuses the deploy the finding predicts
+    # what refuses the deploy the findings predict: the stacks that launch instances, not the platform stack
+    assert EXAMPLE_PINS_RULE not in templates["BrPilot"].get("Rules", {})
+    for name in ("BrPilotNodes", "BrPilotEcs"):
+        assert EXAMPLE_PINS_RULE in templates[name]["Rules"], name
+    by_target = {f["target"]: f["detail"] for f in pins}
+    assert "BrPilotNodes refuses to deploy" in by_target[f"{WEST} aws-k8s-1.33/x86_64"]
+    assert "BrPilotEcs refuses to deploy" in by_target[f"{WEST} aws-ecs-2/x86_64"]
