@@ -5,7 +5,9 @@ Per stage and region, by rate of change (deploy order top to bottom; stack names
 
 * ``Br<Stage>`` — VPC, KMS key, EKS control plane, access, Config rules (the VPC's default-SG Lambda lives here);
 * ``Br<Stage>Nodes`` — EKS node groups, then CoreDNS and the log add-on (no Lambda);
-* ``Br<Stage>Ecs`` — ECS cluster and capacity (no Lambda).
+* ``Br<Stage>Ecs`` — ECS cluster and capacity (no Lambda);
+* ``Br<Stage>Operators`` — after the nodes: the kubectl provider (the only kubectl Lambda), the Kyverno node audit
+  and, where the stage runs it (``br:<stage>:update-operator``), the Bottlerocket update operator.
 
 With ``br:pipeline:connection-arn`` set, ``BrPipeline`` (stacks/pipeline.py) deploys the same stacks, stage by stage.
 
@@ -31,6 +33,7 @@ from constructs_br.images.resolve import ImageSpec, resolve_image
 from stacks.config import AppConfig, StageConfig, load_config
 from stacks.ecs_stack import EcsStack
 from stacks.nodes_stack import NodesStack
+from stacks.operator_stack import OperatorsStack
 from stacks.pipeline import PipelineConfig, PipelineStack, PipelineTarget, stage_waves
 from stacks.platform_stack import PlatformStack
 
@@ -85,6 +88,7 @@ class StageStacks:
     platform: PlatformStack
     nodes: NodesStack
     ecs: EcsStack
+    operators: OperatorsStack
 
 
 def build_stage_stacks(
@@ -96,7 +100,7 @@ def build_stage_stacks(
     operator_roles: Sequence[str] | None = None,
 ) -> StageStacks:
     """Build one stage's stacks in one region (``stage`` is one stack set of :func:`stacks.config.load_config`:
-    platform, nodes, ECS) into ``scope`` — an ``App``, or a ``cdk.Stage`` of a pipeline.
+    platform, nodes, ECS, operators) into ``scope`` — an ``App``, or a ``cdk.Stage`` of a pipeline.
 
     :param lockfile_doc: the lockfile document (the stage reads its channel) or one :class:`Lockfile` for it.
     :param account_stages: every stage sharing this stage's account (their operator roles, primary region, are the
@@ -128,7 +132,10 @@ def build_stage_stacks(
         if stage.network.imported is not None
         else platform.access.node_session_policy.managed_policy_arn,
     )
-    return StageStacks(platform=platform, nodes=nodes, ecs=ecs)
+    operators = OperatorsStack(
+        scope, stage.operators_stack_name, stage=stage, lockfile=lockfile, platform=platform, nodes=nodes
+    )
+    return StageStacks(platform=platform, nodes=nodes, ecs=ecs, operators=operators)
 
 
 def account_roles(config: AppConfig, account: str) -> tuple[str, ...]:

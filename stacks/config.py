@@ -20,6 +20,9 @@ context key                            effect
 ``br:<stage>:public-access-cidrs``     comma-separated CIDRs allowed to reach a public EKS endpoint (pilot)
 ``br:<stage>:vpc-id``                  import an existing VPC instead of creating one ...
 ``br:<stage>:private-subnet-ids``      ... with these private subnets (comma-separated, one per AZ)
+``br:<stage>:update-operator``         ``true``: the stage runs the Bottlerocket update operator (default: canary only)
+``br:<stage>:update-operator:window``  its maintenance window, BRUPOP cron (default ``* * 14-17 * * Tue-Thu *``)
+``br:<stage>:update-operator:max-concurrent-updates``  nodes updated at once (default 1; capped by node budgets)
 ``br:lockfile``                        path of the image lockfile (read by ``app.py``)
 =====================================  ==========================================================
 """
@@ -36,6 +39,7 @@ from typing import Any, Literal
 from constructs_br.bluegreen import PairSpec, apply_pair_context, csv, pair_problems
 from constructs_br.ecs.spec import EcsCapacitySpec
 from constructs_br.eks.spec import NodeGroupSpec
+from constructs_br.eks.update_operator_spec import UpdateOperatorSpec, cron_problems
 from constructs_br.errors import ConfigError, Problems
 from constructs_br.images.catalogue import KUBERNETES_MINORS
 from constructs_br.images.lockfile import CHANNEL_RULE
@@ -91,6 +95,16 @@ class EcsConfig:
     container_insights: bool = True
 
 
+DEFAULT_UPDATE_WINDOW = "* * 14-17 * * Tue-Thu *"
+"""The update operator's default maintenance window (UTC, BRUPOP's seconds-first cron): any time 14:00..17:59 on
+Tuesday, Wednesday and Thursday — staffed hours in the US regions (09:00..12:59 US Eastern in winter), midweek, so
+nobody is paged for an update started before a weekend or right after one."""
+UPDATE_OPERATOR_STAGES: tuple[str, ...] = ("canary",)
+"""Stages that run the update operator unless ``br:<stage>:update-operator`` says otherwise."""
+UPDATE_OPERATOR_KEYS = ("window", "max-concurrent-updates")
+"""The keys under ``br:<stage>:update-operator:``."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StageConfig:
     """Everything one stage (pilot / canary / production) is built from."""
@@ -110,6 +124,10 @@ class StageConfig:
     regions: tuple[str, ...] = ()
     """Every region of the stage, the primary first (``br:<stage>:regions``); empty = ``(region,)``. This config
     is the stack set of ``region``, one of them."""
+    update_operator: UpdateOperatorSpec | None = None
+    """The Bottlerocket update operator of the stage (``br:<stage>:update-operator``), or ``None``: then the
+    operators stack has no BRUPOP and every node is version-locked to its pin. :func:`load_config` sets every EKS
+    node group's ``update_operator`` to match."""
 
     @property
     def title(self) -> str:
@@ -145,6 +163,12 @@ class StageConfig:
         """The stage's EKS cluster name: :class:`~constructs_br.eks.BottlerocketCluster` derives it from the platform
         stack's name and its construct id (``Br<Stage>-Cluster``, ``BrProduction-eu-west-1-Cluster``)."""
         return f"{self.stack_name}-Cluster"
+
+    @property
+    def operators_stack_name(self) -> str:
+        """The stage's in-cluster operators stack (kubectl provider, Kyverno, the update operator), deployed after
+        the node groups: it is the only stage stack with a kubectl Lambda."""
+        return f"Br{self.title}Operators{self.region_suffix}"
 
     @property
     def role_name_prefix(self) -> str:
@@ -300,8 +324,73 @@ def _zones(base: StageConfig, region: str, primary: bool, context: Mapping[str, 
     return azs
 
 
+def _flag(value: object) -> bool | None:
+    """A context boolean: ``true``/``false`` (JSON) or the strings ``-c key=true`` passes; ``None`` otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def update_operator_config(stage_name: str, context: Mapping[str, Any]) -> UpdateOperatorSpec | None:
+    """The stage's update operator from ``br:<stage>:update-operator`` (default on in :data:`UPDATE_OPERATOR_STAGES`),
+    ``…:window`` (default :data:`DEFAULT_UPDATE_WINDOW`) and ``…:max-concurrent-updates`` (default 1), or ``None``
+    when the stage does not run it. Every problem at once: a bad value, an unknown ``…:update-operator:`` key, and
+    window or concurrency set for a stage without the operator (they would do nothing)."""
+    key = f"br:{stage_name}:update-operator"
+    p = Problems()
+    for extra in sorted(
+        k for k in context if k.startswith(key + ":") and k[len(key) + 1 :] not in UPDATE_OPERATOR_KEYS
+    ):
+        p.add(extra, context[extra], " | ".join(f"{key}:{k}" for k in UPDATE_OPERATOR_KEYS))
+    enabled = stage_name in UPDATE_OPERATOR_STAGES
+    if key in context:
+        flag = _flag(context[key])
+        if flag is None:
+            p.add(key, context[key], "true | false")
+        else:
+            enabled = flag
+    window = context.get(f"{key}:window", DEFAULT_UPDATE_WINDOW)
+    p.extend(cron_problems(window, f"{key}:window"))
+    raw = context.get(f"{key}:max-concurrent-updates", 1)
+    concurrency = 1
+    if isinstance(raw, bool) or not str(raw).strip().isdigit() or int(str(raw).strip()) < 1:
+        p.add(f"{key}:max-concurrent-updates", raw, "an integer >= 1 (capped at the node groups' max_unavailable)")
+    else:
+        concurrency = int(str(raw).strip())
+    if not enabled:
+        for name in UPDATE_OPERATOR_KEYS:
+            if f"{key}:{name}" in context:
+                p.add(
+                    f"{key}:{name}",
+                    context[f"{key}:{name}"],
+                    f"unset while {key} is false (set {key}=true to run the operator)",
+                )
+    p.raise_if_any()
+    if not enabled:
+        return None
+    return UpdateOperatorSpec(
+        scheduler_cron_expression=str(window), max_concurrent_updates=concurrency, field_prefix=key
+    )
+
+
+def _operator_pairs(
+    pairs: tuple[PairSpec[NodeGroupSpec], ...], operator: UpdateOperatorSpec | None
+) -> tuple[PairSpec[NodeGroupSpec], ...]:
+    """Every node group of the stage updated by the operator exactly when the stage runs it."""
+    on = operator is not None
+    return tuple(dataclasses.replace(p, base=dataclasses.replace(p.base, update_operator=on)) for p in pairs)
+
+
 def _stage_region(
-    base: StageConfig, context: Mapping[str, Any], account: str, regions: tuple[str, ...], region: str
+    base: StageConfig,
+    context: Mapping[str, Any],
+    account: str,
+    regions: tuple[str, ...],
+    region: str,
+    *,
+    operator: UpdateOperatorSpec | None,
 ) -> StageConfig:
     key = f"br:{base.name}:"
     azs = _zones(base, region, region == regions[0], context)
@@ -328,7 +417,8 @@ def _stage_region(
         region=region,
         regions=regions,
         network=network,
-        pairs=apply_pair_context(base.pairs, context, prefix=f"br:{base.name}:pair:"),
+        pairs=_operator_pairs(apply_pair_context(base.pairs, context, prefix=f"br:{base.name}:pair:"), operator),
+        update_operator=operator,
         capacity=apply_pair_context(base.capacity, context, prefix=f"br:{base.name}:capacity:", allow_retire=True),
     )
 
@@ -355,9 +445,14 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
         if base.name not in selected:
             continue
         regions = _regions(base, context, p)
+        try:
+            operator = update_operator_config(base.name, context)
+        except ConfigError as err:
+            p.extend(err.problems)
+            operator = None
         for region in regions:
             try:
-                stages.append(_stage_region(base, context, account, regions, region))
+                stages.append(_stage_region(base, context, account, regions, region, operator=operator))
             except ConfigError as err:
                 p.extend(err.problems)
     p.raise_if_any()

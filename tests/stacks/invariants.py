@@ -161,6 +161,21 @@ def no_lambda_with_capacity(t: Template) -> list[str]:
     return [f"{fid}: Lambda function in a stack with capacity" for fid in sorted(resources(t, "AWS::Lambda::Function"))]
 
 
+KUBECTL_RESOURCES = ("Custom::AWSCDK-EKS-HelmChart", "Custom::AWSCDK-EKS-KubernetesResource")
+
+
+def kubectl_after_access_entry(t: Template) -> list[str]:
+    """Every Helm chart and Kubernetes manifest waits for an EKS access entry of its template (the kubectl
+    provider's role gets cluster access only through it: applied before it, the chart fails Unauthorized)."""
+    entries = set(resources(t, "AWS::EKS::AccessEntry"))
+    out = []
+    for cfn_type in KUBECTL_RESOURCES:
+        for rid in sorted(resources(t, cfn_type)):
+            if not entries & all_deps(t, rid):
+                out.append(f"{rid}: {cfn_type} can be applied before the kubectl provider's access entry")
+    return out
+
+
 def _stack_outputs_used(value: Any) -> Iterator[str]:
     """Stack names of every ``Fn::GetStackOutput`` / ``Fn::ImportValue`` producer ``value`` reads."""
     if isinstance(value, dict):

@@ -132,7 +132,12 @@ def test_secondary_regions_get_their_own_parallel_targets(tmp_path: Path) -> Non
 def test_stages_narrows_the_pipeline_to_the_pilot_wave(tmp_path: Path) -> None:
     template, stacks = _synth({"br:stages": "pilot"}, tmp_path)
     assert [s["Name"] for s in _stages(template)] == [*FRAMEWORK_STAGES, "pilot-us-west-2"]
-    assert set(_deploys(_stage(template, "pilot-us-west-2"))) == {"BrPilot", "BrPilotNodes", "BrPilotEcs"}
+    assert set(_deploys(_stage(template, "pilot-us-west-2"))) == {
+        "BrPilot",
+        "BrPilotNodes",
+        "BrPilotEcs",
+        "BrPilotOperators",
+    }
     assert not any(s.startswith(("BrCanary", "BrProduction")) for s in stacks)
 
 

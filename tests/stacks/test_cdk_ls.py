@@ -13,10 +13,10 @@ import pytest
 
 CONTEXT = ("-c", "br:production:regions=us-east-1,eu-west-1")
 EXPECTED = {
-    **{f"BrPilot{k}": ("pilot", "us-west-2") for k in ("", "Nodes", "Ecs")},
-    **{f"BrCanary{k}": ("canary", "us-east-1") for k in ("", "Nodes", "Ecs")},
-    **{f"BrProduction{k}": ("production", "us-east-1") for k in ("", "Nodes", "Ecs")},
-    **{f"BrProduction{k}-eu-west-1": ("production", "eu-west-1") for k in ("", "Nodes", "Ecs")},
+    **{f"BrPilot{k}": ("pilot", "us-west-2") for k in ("", "Nodes", "Ecs", "Operators")},
+    **{f"BrCanary{k}": ("canary", "us-east-1") for k in ("", "Nodes", "Ecs", "Operators")},
+    **{f"BrProduction{k}": ("production", "us-east-1") for k in ("", "Nodes", "Ecs", "Operators")},
+    **{f"BrProduction{k}-eu-west-1": ("production", "eu-west-1") for k in ("", "Nodes", "Ecs", "Operators")},
 }
 
 
@@ -60,7 +60,7 @@ def test_every_stack_description_names_its_stage_and_region(listed: tuple[list[d
 def test_br_stages_narrows_what_cdk_ls_shows(repo_root: Path, tmp_path: Path) -> None:
     result = _cdk(["ls", "-c", "br:stages=pilot"], repo_root, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.split() == ["BrPilot", "BrPilotNodes", "BrPilotEcs"]
+    assert result.stdout.split() == ["BrPilot", "BrPilotNodes", "BrPilotEcs", "BrPilotOperators"]
     bad = _cdk(["ls", "-c", "br:stages=staging"], repo_root, tmp_path / "bad")
     assert bad.returncode != 0
     assert "error: br:stages: got 'staging'; allowed: comma-separated stages of: pilot | canary | production" in (

@@ -19,6 +19,7 @@ RULES: dict[str, Callable[[inv.Template], list[str]]] = {
     "core-addons-managed": inv.core_addons_managed,
     "node-addons-after-node-groups": inv.node_addons_after_node_groups,
     "no-lambda-with-capacity": inv.no_lambda_with_capacity,
+    "kubectl-after-access-entry": inv.kubectl_after_access_entry,
     "nodegroup-versions": inv.nodegroup_versions,
     "capacity-after-policies": inv.capacity_after_policies,
     "subnet-zones": inv.subnet_zones,
@@ -199,12 +200,21 @@ def _admin_on(t: dict[str, Any]) -> None:
     )
 
 
+def _chart_before_access(t: dict[str, Any]) -> None:
+    """The provider framework no longer waits for the access entry (the chart reaches it only through that)."""
+    for res in t["Resources"].values():
+        deps = res.get("DependsOn")
+        if isinstance(deps, list):
+            res["DependsOn"] = [d for d in deps if t["Resources"].get(d, {}).get("Type") != "AWS::EKS::AccessEntry"]
+
+
 PLANTED: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "key-policy-principals-exist": ("BrProduction", _slr_principal),
     "nodegroups-after-cni": ("Library", _no_cni_dependency),
     "core-addons-managed": ("BrPilot", _no_kube_proxy),
     "node-addons-after-node-groups": ("BrPilotNodes", _coredns_first),
     "no-lambda-with-capacity": ("BrPilotNodes", _lambda_beside_capacity),
+    "kubectl-after-access-entry": ("BrCanaryOperators", _chart_before_access),
     "nodegroup-versions": ("BrPilotNodes", _no_version),
     "capacity-after-policies": ("BrPilotNodes", _policy_by_roles),
     "subnet-zones": ("BrCanary", _refused_zone),
@@ -260,3 +270,21 @@ def test_real_pins_carry_no_refusal(tmp_path: Any) -> None:
         assert "ExamplePinsRefused" not in stack.template.get("Rules", {}), stack.stack_name
         assert "PlaceholderImageRefused" not in stack.template.get("Rules", {}), stack.stack_name
         assert "ExampleValues" not in stack.template.get("Parameters", {}), stack.stack_name
+
+
+def test_the_operators_stacks_hold_the_kubectl_lambda_and_no_capacity(templates: Mapping[str, dict[str, Any]]) -> None:
+    """The capacity and access-entry rules are not vacuous over the operators stacks: each has the kubectl Lambda
+    and charts, no node group or Auto Scaling group; planting a node group beside the Lambda trips the rule."""
+    operators = [n for n in templates if "Operators" in n]
+    assert sorted(operators) == ["BrCanaryOperators", "BrPilotOperators", "BrProductionOperators"]
+    for name in operators:
+        types = [r["Type"] for r in templates[name]["Resources"].values()]
+        assert "AWS::Lambda::Function" in types, name
+        assert "Custom::AWSCDK-EKS-HelmChart" in types, name
+        assert not {"AWS::EKS::Nodegroup", "AWS::AutoScaling::AutoScalingGroup"} & set(types), name
+        assert inv.kubectl_after_access_entry(templates[name]) == [], name
+    planted = _plant(
+        templates["BrPilotOperators"],
+        lambda t: t["Resources"].update(Planted={"Type": "AWS::EKS::Nodegroup", "Properties": {}}),
+    )
+    assert inv.no_lambda_with_capacity(planted) != []

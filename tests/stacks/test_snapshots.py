@@ -18,12 +18,15 @@ STACKS = (
     "BrPilot",
     "BrPilotNodes",
     "BrPilotEcs",
+    "BrPilotOperators",
     "BrCanary",
     "BrCanaryNodes",
     "BrCanaryEcs",
+    "BrCanaryOperators",
     "BrProduction",
     "BrProductionNodes",
     "BrProductionEcs",
+    "BrProductionOperators",
 )
 
 

@@ -81,13 +81,13 @@ def test_unknown_stage_region_is_named() -> None:
 
 def test_br_stages_narrows_synthesis(tmp_path: Path) -> None:
     templates = synth_with({"br:stages": "pilot"}, tmp_path)
-    assert sorted(templates) == ["BrPilot", "BrPilotEcs", "BrPilotNodes"]
+    assert sorted(templates) == ["BrPilot", "BrPilotEcs", "BrPilotNodes", "BrPilotOperators"]
 
 
 def test_every_region_synthesizes_its_own_stack_set_from_its_own_pins(tmp_path: Path) -> None:
     templates = synth_with({**TWO, "br:stages": "production"}, tmp_path)
     assert sorted(templates) == sorted(
-        f"BrProduction{kind}{suffix}" for kind in ("", "Nodes", "Ecs") for suffix in ("", "-eu-west-1")
+        f"BrProduction{kind}{suffix}" for kind in ("", "Nodes", "Ecs", "Operators") for suffix in ("", "-eu-west-1")
     )
     west = templates["BrProduction-eu-west-1"]
     assert "eu-west-1" in west["Description"]
