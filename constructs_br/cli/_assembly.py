@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,6 +208,20 @@ def _entries(assembly: Path) -> list[_Entry]:
     return out
 
 
+def read_template(file: Path) -> Mapping[str, Any]:
+    """A synthesized template, or :class:`ConfigError` naming the file when it is not a JSON object."""
+    try:
+        data = json.loads(file.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ConfigError(str(file), f"<{type(exc).__name__}>", "a CloudFormation template (JSON)", str(exc)) from None
+    if not isinstance(data, Mapping) or not isinstance(data.get("Resources", {}), Mapping):
+        raise ConfigError(str(file), type(data).__name__, "a CloudFormation template: a JSON object with Resources")
+    return data
+
+
+_EMPTY = StackArtifact(name="", account=None, region=None, required_bootstrap=None, bootstrap_parameter="", template={})
+
+
 def _template_only(assembly: Path, name: str) -> StackArtifact | None:
     file = assembly / f"{name}.template.json"
     if not file.is_file():
@@ -218,7 +232,7 @@ def _template_only(assembly: Path, name: str) -> StackArtifact | None:
         region=None,
         required_bootstrap=None,
         bootstrap_parameter=DEFAULT_BOOTSTRAP_PARAMETER,
-        template=json.loads(file.read_text(encoding="utf-8")),
+        template=read_template(file),
     )
 
 
@@ -230,12 +244,14 @@ def stage_stack_set(
     region: str | None = None,
     roles: Sequence[str] = ROLES,
     field_name: str = "--region",
+    loose: bool = True,
 ) -> StageStackSet:
     """The stacks of ``stage`` in ``region`` (default: its primary region, the unsuffixed names).
 
     With a ``manifest.json``, ``region`` selects by each stack's environment; a region the stage has no stack in is a
     :class:`ConfigError` naming ``field_name`` and the stage's regions in the assembly. Without one, templates are
-    looked up by name (``<name>-<region>`` first)."""
+    looked up by name (``<name>-<region>`` first). ``loose``: also take a primary-region template file the manifest
+    does not list (offline readers; ``preflight`` needs the manifest's environment and passes ``False``)."""
     bases = base_names(project, stage)
     wanted = {r: bases[r] for r in roles}
     if not (assembly / "manifest.json").is_file():
@@ -251,7 +267,15 @@ def stage_stack_set(
                     break
         return StageStackSet(stage=stage, region=region, names=names, present=present)
 
-    entries = _entries(assembly)
+    try:
+        entries = _entries(assembly)
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError, AttributeError, TypeError) as exc:
+        raise ConfigError(
+            str(assembly / "manifest.json"),
+            f"<{type(exc).__name__}>",
+            "the manifest.json `npx cdk synth` writes",
+            f"{exc}; run `npx cdk synth` again",
+        ) from None
     mine: dict[str, list[_Entry]] = {role: [] for role in wanted}
     for entry in entries:
         for role, base in wanted.items():
@@ -287,7 +311,21 @@ def stage_stack_set(
             names[role] = base
         else:
             names[role] = f"{base}-{region}"
-    present = {role: load_stack(e.artifact_id, e.artifact, e.directory) for role, e in chosen.items()}
+    try:
+        present = {role: load_stack(e.artifact_id, e.artifact, e.directory) for role, e in chosen.items()}
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(
+            str(assembly),
+            f"<{type(exc).__name__}>",
+            "templates `npx cdk synth` writes",
+            f"{exc}; run `npx cdk synth` again",
+        ) from None
+    for role in wanted:
+        if loose and role not in present and (region is None or region == primary_region):
+            # a template beside a manifest that does not list it (another app synthesized into the same directory)
+            unlisted = _template_only(assembly, names[role])
+            if unlisted is not None:
+                present[role] = unlisted
     return StageStackSet(
         stage=stage,
         region=region if region is not None else primary_region,
@@ -295,6 +333,25 @@ def stage_stack_set(
         present=present,
         regions=regions,
     )
+
+
+def assembly_outputs(assembly: Path) -> Callable[[str, str], Any]:
+    """A lookup ``(stack name, output name) -> the output's Value`` over the assembly's templates (``None`` when the
+    stack or output is not there), for showing ``Fn::GetStackOutput`` references as what they refer to."""
+    cache: dict[str, Mapping[str, Any]] = {}
+
+    def lookup(stack: str, output: str) -> Any:
+        if stack not in cache:
+            try:
+                found = stage_stacks(assembly, [stack]) if (assembly / "manifest.json").is_file() else []
+                template = found[0].template if found else (_template_only(assembly, stack) or _EMPTY).template
+            except (ConfigError, ValueError, OSError, AttributeError):
+                template = {}
+            cache[stack] = template
+        value = ((cache[stack].get("Outputs") or {}).get(output) or {}).get("Value")
+        return value
+
+    return lookup
 
 
 def deploy_stack_name(project: ProjectConfig, stage: str, role: str, assembly: Path, region: str | None) -> str:

@@ -1,6 +1,9 @@
 """``brctl access show --stage S``: who may reach a stage's nodes and cluster, read from the synthesized assembly.
 
-Reads ``<assembly>/<eks stack>.template.json`` (names from ``[tool.brctl]``; run ``npx cdk synth`` first) and lists:
+Reads the platform stack's template (``eks-stack``) and, when the app has one, the operator stack's
+(``operators-stack``; its kubectl provider has an access entry) from the assembly (names from ``[tool.brctl]``; run
+``npx cdk synth`` first; ``--region R``: the stage's stacks deployed to ``R``, ``-R`` names in a secondary region)
+and lists:
 
 * the operator roles (``constructs-br:access`` metadata on each ``AWS::IAM::Role``): kind, name, who may assume
   them, MFA, longest session, and the session document to start sessions with;
@@ -19,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from constructs_br.access.spec import ADMIN, METADATA_KEY
+from constructs_br.cli._assembly import EKS, OPERATORS, stage_stack_set
 from constructs_br.cli._project import load_project
 from constructs_br.cli.main import EXIT_OK
 from constructs_br.errors import ConfigError
+from constructs_br.images.lockfile import validate_region
 
 HELP = "who may reach a stage's nodes and cluster (operator roles, break-glass, access entries)"
 
@@ -88,19 +93,33 @@ def read_access(template: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The access facts of several templates as one (roles and entries of each; break-glass from the admin role's)."""
+    roles = [r for part in parts for r in part["roles"]]
+    entries = [e for part in parts for e in part["access_entries"]]
+    break_glass = next((p["break_glass"] for p in parts if p["break_glass"].get("enabled")), parts[0]["break_glass"])
+    return {
+        "roles": sorted(roles, key=lambda r: str(r["kind"])),
+        "break_glass": break_glass,
+        "access_entries": sorted(entries, key=lambda e: (e["policy"], e["principal"])),
+    }
+
+
 def run_show(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     stage = project.check_stage(args.stage)
-    stack = project.eks_stack_name(stage)
     assembly = Path(args.assembly) if args.assembly else project.path(project.assembly)
-    path = assembly / f"{stack}.template.json"
-    try:
-        template = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if args.region is not None:
+        validate_region(args.region, field="--region")
+    found = stage_stack_set(project, stage, assembly, region=args.region, roles=(EKS, OPERATORS))
+    stack = found.name(EKS)
+    if EKS not in found.present:
         raise ConfigError(
-            "--stage", stage, f"a stage synthesized into {assembly}", f"no {path.name}: run npx cdk synth"
-        ) from None
-    facts = {"stage": stage, "stack": stack, **read_access(template)}
+            "--stage", stage, f"a stage synthesized into {assembly}", f"no {stack}.template.json: run npx cdk synth"
+        )
+    present = found.present_names((EKS, OPERATORS))
+    parts = [read_access(found.present[role].template) for role in (EKS, OPERATORS) if role in found.present]
+    facts = {"stage": stage, "stack": stack, "stacks": present, **_merge(parts)}
     if args.json:
         from constructs_br.cli import _output
 
@@ -121,7 +140,7 @@ def _print(facts: Mapping[str, Any]) -> None:
     else:
         print(f"break-glass: off in {facts['stage']} (nobody may turn the admin container on)")
     _output.table(
-        f"operator roles ({facts['stack']})",
+        f"operator roles ({', '.join(facts.get('stacks') or [facts['stack']])})",
         ("kind", "role", "may assume", "mfa", "max hours", "session document"),
         [
             (
@@ -150,6 +169,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     sub = parser.add_subparsers(dest="access_command", required=True, metavar="ACTION")
     show = sub.add_parser("show", help="list operator roles, break-glass and who may use it, EKS access entries")
     show.add_argument("--stage", required=True, help="the stage (its stack name comes from [tool.brctl] eks-stack)")
+    show.add_argument(
+        "--region",
+        default=None,
+        metavar="R",
+        help="the stage's stacks in region R (its -R stacks when R is not the primary; default: the primary region)",
+    )
     show.add_argument("--assembly", metavar="DIR", help="the cloud assembly (default: [tool.brctl] assembly, cdk.out)")
     show.add_argument("--json", action="store_true", help="one JSON document on stdout")
     show.set_defaults(handler=run_show)

@@ -319,10 +319,10 @@ def _stacks_or_usage(
         where = "no cloud assembly at " + str(assembly) if not assembly.is_dir() else f"no manifest.json in {assembly}"
         return f"{where}; run `npx cdk synth` first (or pass --assembly DIR)"
     try:
-        found: StageStackSet = stage_stack_set(project, stage, assembly)
+        found: StageStackSet = stage_stack_set(project, stage, assembly, loose=False)
         by_region = region is not None and region in found.regions and region != found.region
         if by_region:
-            found = stage_stack_set(project, stage, assembly, region=region)
+            found = stage_stack_set(project, stage, assembly, region=region, loose=False)
     except (json.JSONDecodeError, OSError, AttributeError) as exc:
         return f"unreadable cloud assembly at {assembly}: {exc}; run `npx cdk synth` again"
     stacks = [found.present[role] for role in ROLES if role in found.present]

@@ -1,7 +1,9 @@
 """``brctl userdata``: print the TOML a node group boots with; validate user-data files against a variant.
 
 ``render`` reads the synthesized cloud assembly (``npx cdk synth`` first), never the app's Python: the stack is named
-by the ``[tool.brctl]`` table (``eks-stack``, or ``ecs-stack`` with ``--ecs``) or by ``--stack``; the launch
+by the ``[tool.brctl]`` table (``nodes-stack``, the EKS node groups — or ``eks-stack`` for an app that keeps them
+there —, or ``ecs-stack`` with ``--ecs``; ``--region R`` takes the stage's stack in ``R``, found by the
+environments in ``manifest.json``) or by ``--stack``; the launch
 template is the one tagged ``constructs-br:fleet`` = ``--nodegroup`` (and ``constructs-br:slot`` = ``--slot``,
 default: the first slot present, blue before green). CloudFormation references in the user data are shown as
 ``${Token[Ref X]}`` / ``${Token[GetAtt X.Attr]}`` placeholders.
@@ -15,13 +17,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from constructs_br import tags
-from constructs_br.cli._project import load_project
+from constructs_br.cli._assembly import ECS, EKS, NODES, assembly_outputs, stage_stack_set
+from constructs_br.cli._project import ProjectConfig, load_project
 from constructs_br.errors import ConfigError, Problem
+from constructs_br.images.lockfile import validate_region
 from constructs_br.settings import parse_variant, validate_user_data
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -44,8 +48,16 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="node group / capacity name (the constructs-br:fleet tag; default: the only one in the stack)",
     )
     render.add_argument("--slot", default=None, help="blue | green (default: the first present, blue before green)")
-    render.add_argument("--stack", default=None, help="stack name (default: from the [tool.brctl] table)")
+    render.add_argument(
+        "--stack", default=None, help="stack name (default: [tool.brctl] nodes-stack, or ecs-stack with --ecs)"
+    )
     render.add_argument("--ecs", action="store_true", help="the stage's ECS stack ([tool.brctl] ecs-stack)")
+    render.add_argument(
+        "--region",
+        default=None,
+        metavar="R",
+        help="the stage's stack in region R (its -R stack when R is not the primary; default: the primary region)",
+    )
     render.add_argument("--assembly", default=None, metavar="DIR", help="cloud assembly (default: [tool.brctl])")
     render.set_defaults(handler=run_render)
 
@@ -57,26 +69,42 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 # --- render ---------------------------------------------------------------------------------------------------------
-def placeholder(value: Any) -> str:
-    """A CloudFormation intrinsic as a ``${Token[...]}`` placeholder naming what it refers to.
+OutputLookup = Callable[[str, str], Any]
+"""``(stack name, output name)`` -> that output's ``Value`` in the assembly, or ``None`` when it is not there."""
+
+
+def placeholder(value: Any, outputs: OutputLookup | None = None, *, stack: str | None = None) -> str:
+    """A CloudFormation intrinsic as a ``${Token[...]}`` placeholder naming what it refers to. A cross-stack
+    reference (``Fn::GetStackOutput``) names the producing stack's resource when ``outputs`` finds the output
+    (``Ref BrProduction/Cluster``), else the output.
 
     >>> placeholder({"Ref": "Cluster"}), placeholder({"Fn::GetAtt": ["Cluster", "Endpoint"]})
     ('${Token[Ref Cluster]}', '${Token[GetAtt Cluster.Endpoint]}')
+    >>> ref = {"Fn::GetStackOutput": {"StackName": "BrPilot", "Region": "us-west-2", "OutputName": "Out"}}
+    >>> placeholder(ref), placeholder(ref, lambda stack, name: {"Fn::GetAtt": ["Cluster", "Endpoint"]})
+    ('${Token[GetStackOutput BrPilot.Out]}', '${Token[GetAtt BrPilot/Cluster.Endpoint]}')
     """
+    where = f"{stack}/" if stack else ""
     if isinstance(value, Mapping) and len(value) == 1:
         ((fn, arg),) = value.items()
         if fn == "Ref":
-            return f"${{Token[Ref {arg}]}}"
+            return f"${{Token[Ref {where}{arg}]}}"
         if fn == "Fn::GetAtt":
             target = ".".join(str(a) for a in arg) if isinstance(arg, list) else str(arg)
-            return f"${{Token[GetAtt {target}]}}"
+            return f"${{Token[GetAtt {where}{target}]}}"
+        if fn == "Fn::GetStackOutput" and isinstance(arg, Mapping):
+            name, output = arg.get("StackName"), arg.get("OutputName")
+            resolved = outputs(name, output) if outputs and isinstance(name, str) and isinstance(output, str) else None
+            if resolved is not None and stack is None:
+                return placeholder(resolved, stack=str(name))
+            return f"${{Token[GetStackOutput {name}.{output}]}}"
         return f"${{Token[{fn}]}}"
     return f"${{Token[{json.dumps(value, sort_keys=True)}]}}"
 
 
-def decode_cfn_user_data(user_data: Any) -> str:
+def decode_cfn_user_data(user_data: Any, outputs: OutputLookup | None = None) -> str:
     """The text of a launch template's ``UserData``: ``Fn::Base64`` of a string, of ``Fn::Join`` (non-string parts
-    become placeholders) or of ``Fn::Sub`` (shown as written).
+    become placeholders, cross-stack ones resolved through ``outputs``) or of ``Fn::Sub`` (shown as written).
 
     >>> decode_cfn_user_data({"Fn::Base64": {"Fn::Join": ["", ['name = "', {"Ref": "Cluster"}, '"']]}})
     'name = "${Token[Ref Cluster]}"'
@@ -88,11 +116,11 @@ def decode_cfn_user_data(user_data: Any) -> str:
         return body
     if isinstance(body, Mapping) and set(body) == {"Fn::Join"}:
         sep, parts = body["Fn::Join"]
-        return str(sep).join(p if isinstance(p, str) else placeholder(p) for p in parts)
+        return str(sep).join(p if isinstance(p, str) else placeholder(p, outputs) for p in parts)
     if isinstance(body, Mapping) and set(body) == {"Fn::Sub"}:
         sub = body["Fn::Sub"]
         return sub if isinstance(sub, str) else str(sub[0])
-    return placeholder(body)
+    return placeholder(body, outputs)
 
 
 def _tags(resource: Mapping[str, Any]) -> dict[str, str]:
@@ -151,11 +179,32 @@ def _load_template(file: Path) -> Mapping[str, Any]:
     return data
 
 
+def _has_fleets(template: Mapping[str, Any]) -> bool:
+    return any(
+        r.get("Type") == "AWS::EC2::LaunchTemplate" and tags.FLEET in _tags(r)
+        for r in (template.get("Resources") or {}).values()
+    )
+
+
+def _default_stack(project: ProjectConfig, stage: str, assembly: Path, *, ecs: bool, region: str | None) -> str:
+    """The stack whose launch templates ``render`` reads: the ECS stack with ``--ecs``, else the node-group stack
+    (``nodes-stack``) — or, for an app whose node groups are still in its EKS stack (no nodes stack, or one without
+    tagged launch templates), the EKS stack. ``region``: that region's stacks (``-<region>`` in a secondary one)."""
+    roles = (ECS,) if ecs else (NODES, EKS)
+    found = stage_stack_set(project, stage, assembly, region=region, roles=roles)
+    for role in roles:
+        if role in found.present and _has_fleets(found.present[role].template):
+            return found.name(role)
+    return next((found.name(r) for r in roles if r in found.present), found.name(roles[0]))
+
+
 def run_render(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     stage = project.check_stage(args.stage)
-    stack = args.stack or (project.ecs_stack_name(stage) if args.ecs else project.eks_stack_name(stage))
     assembly = Path(args.assembly) if args.assembly else project.path(project.assembly)
+    if args.region is not None:
+        validate_region(args.region, field="--region")
+    stack = args.stack or _default_stack(project, stage, assembly, ecs=args.ecs, region=args.region)
     file = assembly / f"{stack}.template.json"
     if not file.is_file():
         what = "no cloud assembly at " + str(assembly) if not assembly.is_dir() else f"no {file.name} in {assembly}"
@@ -169,7 +218,7 @@ def run_render(args: argparse.Namespace) -> int:
     user_data = resource.get("Properties", {}).get("LaunchTemplateData", {}).get("UserData")
     if user_data is None:
         raise ConfigError("--nodegroup", args.nodegroup, "a launch template with user data", f"{logical_id} has none")
-    text = decode_cfn_user_data(user_data)
+    text = decode_cfn_user_data(user_data, assembly_outputs(assembly))
     print(f"# {stack} {logical_id} (slot {slot or '-'})", file=sys.stderr)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK

@@ -19,7 +19,8 @@ from stacks.platform_stack import PlatformStack
 
 PYPROJECT = (
     '[tool.brctl]\nstages = ["pilot", "canary", "production"]\nassembly = "cdk.out"\n'
-    'eks-stack = "Br{Stage}"\necs-stack = "Br{Stage}Ecs"\n'
+    'eks-stack = "Br{Stage}"\necs-stack = "Br{Stage}Ecs"\nnodes-stack = "Br{Stage}Nodes"\n'
+    'operators-stack = "Br{Stage}Operators"\n'
 )
 
 
@@ -55,6 +56,8 @@ def test_synthesized_production_has_no_gaps(project: Path, capsys: pytest.Captur
     code, r = _report(project, capsys, "--stage", "production")
     assert r["gaps"] == []
     assert code == EXIT_OK
+    # the node groups' launch templates are read from the nodes stack, the platform's rules from Br<Stage>
+    assert {"BrProduction", "BrProductionNodes", "BrProductionEcs"} <= set(r["stacks"])
     c = _by_id(r)
     assert len([e for e in r["controls"] if e["framework"].startswith("CIS")]) == 28
     for nist in ("CM-2", "CM-6", "CM-7", "AC-2", "AC-6", "AU-2", "AU-9", "SC-8", "SC-28", "SI-2", "SI-7"):
@@ -62,6 +65,8 @@ def test_synthesized_production_has_no_gaps(project: Path, capsys: pytest.Captur
         assert c[nist]["iso27001"], nist
     assert "Config rule constructs-br-production-approved-amis-1 (APPROVED_AMIS_BY_ID)" in c["CM-2"]["evidence"]
     assert any("settings.host-containers.admin.enabled = false" in e for e in c["admin-access"]["evidence"])
+    assert any(e.startswith("BrProductionNodes/") for e in c["admin-access"]["evidence"])
+    assert not any(e.startswith("BrProduction/") for e in c["admin-access"]["evidence"])
     assert any("settings.ntp.time-servers" in e for e in c["time-sync"]["evidence"])
     assert c["3.4.1.1"]["status"] == "not-possible"  # honest: kubelet resets FORWARD on k8s variants
     assert "CIS Bottlerocket v1.0.0 3.4.1.1" in r["known_limits"]
