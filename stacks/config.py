@@ -20,6 +20,8 @@ context key                            effect
 ``br:<stage>:public-access-cidrs``     comma-separated CIDRs allowed to reach a public EKS endpoint (pilot)
 ``br:<stage>:vpc-id``                  import an existing VPC instead of creating one ...
 ``br:<stage>:private-subnet-ids``      ... with these private subnets (comma-separated, one per AZ)
+``br:<stage>:cis-level``               CIS Bottlerocket level of the stage's nodes, 1 (default) or 2 ...
+``br:<stage>:cis-bootstrap-image``     ... with, at 2, the iptables bootstrap container image pinned by digest
 ``br:<stage>:update-operator``         ``true``: the stage runs the Bottlerocket update operator (default: canary only)
 ``br:<stage>:update-operator:window``  its maintenance window, BRUPOP cron (default ``* * 14-17 * * Tue-Thu *``)
 ``br:<stage>:update-operator:max-concurrent-updates``  nodes updated at once (default 1; capped by node budgets)
@@ -44,6 +46,7 @@ from constructs_br.errors import ConfigError, Problems
 from constructs_br.images.catalogue import KUBERNETES_MINORS
 from constructs_br.images.lockfile import CHANNEL_RULE
 from constructs_br.platform.network import az_problems
+from stacks.compliance import CisConfig, cis_config
 from stacks.fleet import default_capacity, default_pairs
 
 StageName = Literal["pilot", "canary", "production"]
@@ -124,6 +127,10 @@ class StageConfig:
     regions: tuple[str, ...] = ()
     """Every region of the stage, the primary first (``br:<stage>:regions``); empty = ``(region,)``. This config
     is the stack set of ``region``, one of them."""
+    cis: CisConfig | None = None
+    """The stage's CIS Bottlerocket level (``br:<stage>:cis-level``; :func:`stacks.compliance.cis_config`), merged
+    into every node's settings (EKS: the stage layer; ECS: under the capacity's own ``extra_settings``). ``None``:
+    Level 1."""
     update_operator: UpdateOperatorSpec | None = None
     """The Bottlerocket update operator of the stage (``br:<stage>:update-operator``), or ``None``: then the
     operators stack has no BRUPOP and every node is version-locked to its pin. :func:`load_config` sets every EKS
@@ -163,6 +170,11 @@ class StageConfig:
         """The stage's EKS cluster name: :class:`~constructs_br.eks.BottlerocketCluster` derives it from the platform
         stack's name and its construct id (``Br<Stage>-Cluster``, ``BrProduction-eu-west-1-Cluster``)."""
         return f"{self.stack_name}-Cluster"
+
+    @property
+    def cis_config(self) -> CisConfig:
+        """:attr:`cis`, or Level 1 (what Bottlerocket's secure defaults already render)."""
+        return self.cis if self.cis is not None else CisConfig(stage_name=self.name)
 
     @property
     def operators_stack_name(self) -> str:
@@ -391,6 +403,7 @@ def _stage_region(
     region: str,
     *,
     operator: UpdateOperatorSpec | None,
+    cis: CisConfig | None,
 ) -> StageConfig:
     key = f"br:{base.name}:"
     azs = _zones(base, region, region == regions[0], context)
@@ -419,6 +432,7 @@ def _stage_region(
         network=network,
         pairs=_operator_pairs(apply_pair_context(base.pairs, context, prefix=f"br:{base.name}:pair:"), operator),
         update_operator=operator,
+        cis=cis,
         capacity=apply_pair_context(base.capacity, context, prefix=f"br:{base.name}:capacity:", allow_retire=True),
     )
 
@@ -450,9 +464,14 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
         except ConfigError as err:
             p.extend(err.problems)
             operator = None
+        try:
+            cis: CisConfig | None = cis_config(base.name, context)
+        except ConfigError as err:
+            p.extend(err.problems)
+            cis = None
         for region in regions:
             try:
-                stages.append(_stage_region(base, context, account, regions, region, operator=operator))
+                stages.append(_stage_region(base, context, account, regions, region, operator=operator, cis=cis))
             except ConfigError as err:
                 p.extend(err.problems)
     p.raise_if_any()

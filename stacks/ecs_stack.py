@@ -6,18 +6,33 @@ custom resource, so it deploys on its own — node capacity changes far more oft
 
 from __future__ import annotations
 
+import dataclasses
+
 from aws_cdk import CfnOutput
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_br.bluegreen import PairSpec
 from constructs_br.ecs import BlueGreenEcsCapacity, ClusterCapacityProviders
+from constructs_br.ecs.spec import EcsCapacitySpec
 from constructs_br.images.lockfile import Lockfile
 from constructs_br.logs.keys import FleetKey
+from constructs_br.settings.merge import merge
+from stacks.compliance import CisConfig
 from stacks.config import StageConfig
 from stacks.logging import add_ecs_logging, logging_config
 from stacks.stage_stack import StageStack
+
+
+def with_cis(pair: PairSpec[EcsCapacitySpec], cis: CisConfig) -> PairSpec[EcsCapacitySpec]:
+    """``pair`` with the stage's CIS preset merged under the capacity's own ``extra_settings`` (which win). The ECS
+    capacity takes no stage layer, so the preset rides in that escape hatch; Level 1 is Bottlerocket's secure
+    defaults, which the builder already starts from (the user data does not change)."""
+    base = pair.base
+    preset = cis.settings(base.image.variant)
+    return dataclasses.replace(pair, base=dataclasses.replace(base, extra_settings=merge(preset, base.extra_settings)))
 
 
 class EcsStack(StageStack):
@@ -52,7 +67,7 @@ class EcsStack(StageStack):
                 pair.construct_id,
                 cluster=self.cluster,
                 vpc=vpc,
-                pair=pair,
+                pair=with_cis(pair, stage.cis_config),
                 lockfile=lockfile,
                 stage=stage.name,
             )

@@ -62,6 +62,8 @@ class NodesStack(StageStack):
                 lockfile=lockfile,
                 stage=stage.name,
                 volume_key=platform.key.key,
+                # The stage's CIS preset (Level 1 = Bottlerocket's secure defaults: renders nothing new).
+                stage_settings=stage.cis_config.settings(pair.base.variant_for(stage.eks.kubernetes_version)),
             )
             for pair in stage.pairs
         }
