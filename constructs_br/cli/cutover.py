@@ -44,6 +44,8 @@ from constructs_br.bluegreen import (
 )
 from constructs_br.cli import _adopted, _aws, _ecs_gate, _eks_gate, _kube, _output
 from constructs_br.cli import _project as project_module
+from constructs_br.cli._assembly import ECS as ECS_ROLE
+from constructs_br.cli._assembly import NODES, deploy_stack_name
 from constructs_br.cli._project import ProjectConfig, load_project
 from constructs_br.cli.main import EXIT_CHECK_FAILED, EXIT_OK
 from constructs_br.errors import ConfigError
@@ -175,11 +177,20 @@ def _lockfile(args: argparse.Namespace, project: ProjectConfig) -> Lockfile:
     return Lockfile.load(path)
 
 
-def _eks_deploy(project: ProjectConfig, stage: str) -> str:
-    """The deploy command for a pair's node groups: the ``Br<Stage>Nodes`` stack once ``[tool.brctl] nodes-stack``
-    (``ProjectConfig.nodes_stack_name``) exists, the EKS stack until then."""
-    nodes = getattr(project, "nodes_stack_name", None)
-    return f"npx cdk deploy {nodes(stage) if callable(nodes) else project.eks_stack_name(stage)}"
+def _deploy(project: ProjectConfig, stage: str, role: str, region: str | None = None) -> str:
+    """The deploy command for a stage's stack of ``role`` (``nodes``: the EKS node groups, ``Br<Stage>Nodes``;
+    ``ecs``): in ``region``, the stack the app's synthesized assembly has there (``Br<Stage>Nodes-<region>`` in a
+    secondary region); without an assembly that knows the region, the primary name."""
+    return f"npx cdk deploy {deploy_stack_name(project, stage, role, project.path(project.assembly), region)}"
+
+
+def _eks_deploy(project: ProjectConfig, stage: str, region: str | None = None) -> str:
+    """The deploy command for a pair's node groups: the stage's ``nodes-stack`` (``Br<Stage>Nodes``)."""
+    return _deploy(project, stage, NODES, region)
+
+
+def _args_region(args: argparse.Namespace) -> str | None:
+    return cast(str | None, getattr(args, "region", None)) or _aws.default_region()
 
 
 def _adopt(args: argparse.Namespace) -> AdoptedGroup | None:
@@ -335,7 +346,7 @@ def _eks_plan(
     args: argparse.Namespace, project: ProjectConfig, gates: list[_eks_gate.SlotGate], current: Phase
 ) -> Plan:
     stage = args.stage
-    command = _eks_deploy(project, stage)
+    command = _eks_deploy(project, stage, _args_region(args))
     key = project.pair_context_key(stage, args.pair, "phase")
     upcoming = next_phase(current)
     outgoing = outgoing_slot(current)
@@ -513,7 +524,7 @@ def _adopted_plan(
     args: argparse.Namespace, project: ProjectConfig, view: _AdoptedView, current: Phase, retired: bool
 ) -> Plan:
     stage, eks = args.stage, args.kind == EKS
-    command = _eks_deploy(project, stage) if eks else f"npx cdk deploy {project.ecs_stack_name(stage)}"
+    command = _deploy(project, stage, NODES if eks else ECS_ROLE, _args_region(args))
     key = (project.pair_context_key if eks else project.capacity_context_key)(stage, args.pair, "phase")
     plan = Plan(kind=args.kind, current=current, command=command, current_text=RETIRE if retired else None)
     taint = Step(
@@ -790,7 +801,7 @@ def _protection_command(asg: str, instances: list[str]) -> str:
 
 def _ecs_plan(args: argparse.Namespace, project: ProjectConfig, pair: _ecs_gate.EcsPair, current: Phase) -> Plan:
     stage, cluster = args.stage, args.cluster
-    command = f"npx cdk deploy {project.ecs_stack_name(stage)}"
+    command = _deploy(project, stage, ECS_ROLE, _args_region(args))
     key = project.capacity_context_key(stage, args.pair, "phase")
     retire_key = project.capacity_context_key(stage, args.pair, "retire-outgoing")
     upcoming = next_phase(current)

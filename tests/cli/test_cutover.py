@@ -421,7 +421,7 @@ def test_next_from_two_slots_prints_drain_and_rollback(
         "blue+green",
         "green",
         "phase",
-        "npx cdk deploy PilotNodes",  # the test project table names no nodes-stack: the default {Stage}Nodes
+        "npx cdk deploy BrPilotNodes",  # the test project table names nodes-stack = "Br{Stage}Nodes"
     )
     assert doc["drain"] == {"commands": [DRAIN_BLUE], "checked": False}
     assert (doc["rollback"]["phase"], doc["rollback"]["context_key"], doc["rollback"]["context_value"]) == (
