@@ -429,7 +429,7 @@ def test_channel_keys_parse_and_default() -> None:
 
     cfg = _table(
         '[tool.brctl]\nstages = ["dev", "prod"]\nchannels = ["dev", "prod"]\nsoak = { dev = "30m" }\n'
-        'nodes-stack = "Br{Stage}Nodes"\n'
+        'nodes-stack = "Br{Stage}Nodes"\noperators-stack = "Br{Stage}Operators"\n'
     )
     assert isinstance(cfg, ProjectConfig)
     assert cfg.channels == ("dev", "prod")
@@ -439,6 +439,8 @@ def test_channel_keys_parse_and_default() -> None:
     assert cfg.stage_of_channel("qa") is None
     assert cfg.nodes_stack_name("prod") == "BrProdNodes"
     assert ProjectConfig().nodes_stack_name("pilot") == "PilotNodes"
+    assert cfg.operators_stack_name("prod") == "BrProdOperators"
+    assert ProjectConfig().operators_stack_name("pilot") == "PilotOperators"
     assert ProjectConfig().channels == ("pilot", "canary", "production")
     assert ProjectConfig(stages=("dev", "prod")).channels == ("dev", "prod")  # default channels: the stages
     custom = ProjectConfig(stages=("a", "b"), channels=("ch-a", "ch-b"), channel="ch-{stage}")
@@ -459,6 +461,8 @@ def test_channel_keys_parse_and_default() -> None:
         ('channel = "{stage}-x"', "[tool.brctl] channel: got '{stage}-x'; allowed: a template naming one of channels"),
         ('channel = "{nope}"', "[tool.brctl] channel: got '{nope}'; allowed: a template using only"),
         ('nodes-stack = ""', "[tool.brctl] nodes-stack: got ''; allowed: a non-empty string"),
+        ('operators-stack = ""', "[tool.brctl] operators-stack: got ''; allowed: a non-empty string"),
+        ("operators-stack = 3", "[tool.brctl] operators-stack: got 3; allowed: a non-empty string"),
     ],
 )
 def test_bad_channel_keys_are_named(body: str, message: str) -> None:
