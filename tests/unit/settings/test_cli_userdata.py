@@ -98,10 +98,11 @@ def render(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, st
 def test_render_eks_node_group_from_the_assembly(assembly: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = render(capsys, "--stage", "production", "--nodegroup", "arm", "--assembly", str(assembly))
     assert code == 0, err
-    assert "BrProduction" in err
+    assert err.startswith("# BrProductionNodes ")  # node groups live in Br<Stage>Nodes (was Br<Stage>)
     assert "slot blue" in err
-    assert 'cluster-name = "${Token[Ref ' in out
-    assert 'api-server = "${Token[GetAtt ' in out
+    # cross-stack references (Fn::GetStackOutput) shown as the platform stack's resources they read
+    assert 'cluster-name = "${Token[Ref BrProduction/' in out
+    assert 'api-server = "${Token[GetAtt BrProduction/' in out
     assert 'lockdown = "integrity"' in out
     assert validate_user_data(out, variant="aws-k8s-1.33") == []
 
@@ -175,7 +176,34 @@ def test_render_picks_blue_before_green_and_honours_slot(tmp_path: Path, capsys:
     assert render(capsys, *base, "--nodegroup", "web", "--slot", "green")[:2] == (0, "motd = 'green'\n")
 
 
+def test_render_default_stack_nodes_else_the_eks_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --stack: the nodes stack; an app that keeps its node groups in the EKS stack renders from that."""
+    fleet = _template(("web", "blue", {"Fn::Base64": "motd = 'eks'\n"}))
+    (tmp_path / "BrPilot.template.json").write_text(json.dumps(fleet))
+    base = ["--stage", "pilot", "--assembly", str(tmp_path)]
+    code, out, err = render(capsys, *base)
+    assert (code, out) == (0, "motd = 'eks'\n")
+    assert err.startswith("# BrPilot ")
+    nodes = _template(("web", "blue", {"Fn::Base64": "motd = 'nodes'\n"}))
+    (tmp_path / "BrPilotNodes.template.json").write_text(json.dumps(nodes))
+    code, out, err = render(capsys, *base)
+    assert (code, out) == (0, "motd = 'nodes'\n")
+    assert err.startswith("# BrPilotNodes ")
+    (tmp_path / "BrPilot.template.json").write_text(json.dumps({"Resources": {}}))
+    (tmp_path / "BrPilotNodes.template.json").write_text(json.dumps({"Resources": {}}))
+    code, _, err = render(capsys, *base)
+    assert code == 2
+    assert "--stack: got 'BrPilotNodes'; allowed: a stack with launch templates tagged constructs-br:fleet" in err
+
+
 def test_decode_join_shows_references_as_placeholders() -> None:
     user_data = {"Fn::Base64": {"Fn::Join": ["", ['a = "', {"Fn::GetAtt": ["C", "Arn"]}, '"\nb = ', {"Ref": "P"}]]}}
     assert decode_cfn_user_data(user_data) == 'a = "${Token[GetAtt C.Arn]}"\nb = ${Token[Ref P]}'
     assert placeholder({"Fn::ImportValue": "x"}) == "${Token[Fn::ImportValue]}"
+    ref = {"Fn::GetStackOutput": {"StackName": "BrPilot", "Region": "us-west-2", "OutputName": "Out"}}
+    assert decode_cfn_user_data({"Fn::Base64": {"Fn::Join": ["", ["a = ", ref]]}}) == (
+        "a = ${Token[GetStackOutput BrPilot.Out]}"  # no assembly to look the output up in
+    )
+    outputs = {("BrPilot", "Out"): {"Ref": "Cluster"}}
+    assert placeholder(ref, lambda stack, name: outputs.get((stack, name))) == "${Token[Ref BrPilot/Cluster]}"
+    assert placeholder(ref, lambda stack, name: None) == "${Token[GetStackOutput BrPilot.Out]}"
