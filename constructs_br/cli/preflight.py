@@ -325,7 +325,8 @@ def _stacks_or_usage(
             found = stage_stack_set(project, stage, assembly, region=region, loose=False)
     except (json.JSONDecodeError, OSError, AttributeError) as exc:
         return f"unreadable cloud assembly at {assembly}: {exc}; run `npx cdk synth` again"
-    stacks = [found.present[role] for role in ROLES if role in found.present]
+    # by name: an app may name one stack for two roles (node groups still in its EKS stack)
+    stacks = list({s.name: s for s in (found.present[role] for role in ROLES if role in found.present)}.values())
     if not stacks:
         names = [found.name(role) for role in ROLES]
         listed = ", ".join(names[:-1]) + " or " + names[-1]

@@ -299,3 +299,14 @@ def test_example_pin_finding_names_the_refusing_stacks() -> None:
     assert "BrPilotNodes, BrPilotEcs refuse to deploy (ExamplePinsRefused)" in finding.detail
     (alone,) = check_pins("us-west-2", lock, "l.json")
     assert "stacks using it refuse to deploy (ExamplePinsRefused)" in alone.detail
+
+
+def test_preflight_checks_a_stack_named_for_two_roles_once(tmp_path: Path) -> None:
+    from constructs_br.cli.preflight import _stacks_or_usage
+
+    project = ProjectConfig(eks_stack="Fleet", nodes_stack="Fleet", ecs_stack="FleetEcs")  # node groups in Fleet
+    _manifest(tmp_path, {"Fleet": {"Resources": {}}, "FleetEcs": {"Resources": {}}})
+    chosen = _stacks_or_usage(project, "pilot", tmp_path)
+    assert not isinstance(chosen, str)
+    stacks, by_region = chosen
+    assert ([s.name for s in stacks], by_region) == (["Fleet", "FleetEcs"], False)
