@@ -1,10 +1,13 @@
 """``brctl preflight --stage S``: what the target account lacks before the first ``cdk deploy`` (read-only).
 
 The stage's stacks and their environment come from the synthesized cloud assembly (``npx cdk synth`` first): the
-``aws:cloudformation:stack`` artifacts of ``manifest.json`` named by the ``[tool.brctl]`` stack templates, each with
-its ``environment`` ``aws://ACCOUNT/REGION`` (``--account`` / ``--region`` override it, e.g. for an environment-
-agnostic stack). For each environment it checks, with read-only calls, and prints one finding per check with the
-command that fixes it:
+``aws:cloudformation:stack`` artifacts of ``manifest.json`` named by the ``[tool.brctl]`` stack templates — the
+platform (``eks-stack``), node-group (``nodes-stack``) and ECS (``ecs-stack``) stacks and, when the app has one, the
+operator stack (``operators-stack``), in deploy order, those the assembly has — each with its ``environment``
+``aws://ACCOUNT/REGION``. ``--region R`` checks the stage's stacks deployed to ``R`` (``-R`` names in a secondary
+region, found by environment); a region the stage has no stacks in overrides the primary stacks' region, as
+``--account`` overrides the account (e.g. for an environment-agnostic stack). For each environment it checks, with
+read-only calls, and prints one finding per check with the command that fixes it:
 
 * ``credentials``          the credentials belong to the stacks' account (``sts:GetCallerIdentity``); on a mismatch
                            the account checks below are skipped (they would read the wrong account).
@@ -17,9 +20,12 @@ command that fixes it:
                            ``requiresBootstrapStackVersion``, else the versions the template's ``CheckBootstrapVersion``
                            rule refuses).
 * ``pins``                 every lockfile pin of the stacks' regions passes ``brctl pins verify`` (the same code) and
-                           none is an example pin (``"example": true``: stacks using one refuse to deploy).
-* ``assembly``             a template still carries the ``ExamplePinsRefused`` rule although the lockfile has no
-                           example pins left there: the assembly predates the refresh (synthesize again).
+                           none is an example pin (``"example": true``: the stacks using one — node groups and ECS
+                           capacity, ``Br<Stage>Nodes`` / ``Br<Stage>Ecs`` — refuse to deploy; the finding names
+                           them from their ``ExamplePinsRefused`` rule).
+* ``assembly``             a template's ``ExamplePinsRefused`` rule names a pin the lockfile no longer has as an
+                           example (or, a rule naming none, the lockfile has no example pins left in its region): the
+                           assembly predates the refresh (synthesize again).
 
 Exit 0 when nothing is lacking, 1 when something is (or an AWS call failed), 2 on usage errors (no cloud assembly,
 unknown stage, no such stacks, no concrete environment).
