@@ -5,6 +5,7 @@ clusters. tests/stacks/test_pipeline.py covers the pipeline construct itself wit
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 
 from stacks.app import build_app, cdk_json_context
 from stacks.config import load_config
-from tests.stacks.test_pipeline import ARN, _buildspec, _stage, _stages
+from tests.stacks.test_pipeline import ARN, CHECKOV, VENV_BIN, _buildspec, _stage, _stages
 
 PIPELINE_KEYS = {"br:pipeline:connection-arn": ARN, "br:pipeline:repository": "example/constructs-br"}
 FRAMEWORK_STAGES = ["Source", "Build", "UpdatePipeline", "Assets"]
@@ -26,8 +27,20 @@ def _synth(overrides: Mapping[str, Any], outdir: Path) -> tuple[dict[str, Any], 
 
 
 @pytest.fixture(scope="module")
-def full(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], list[str]]:
-    return _synth({}, tmp_path_factory.mktemp("app-pipeline"))
+def full_outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("app-pipeline")
+
+
+@pytest.fixture(scope="module")
+def full(full_outdir: Path) -> tuple[dict[str, Any], list[str]]:
+    return _synth({}, full_outdir)
+
+
+def _pipeline_templates(outdir: Path) -> list[Path]:
+    """The pipeline's own templates (the stage stacks are checked by tests/stacks/test_gates.py)."""
+    files = sorted([*outdir.glob("BrPipeline*.template.json"), *outdir.glob("cross-region-stack-*.template.json")])
+    assert "BrPipeline.template.json" in [f.name for f in files]
+    return files
 
 
 def _deploys(actions: list[dict[str, Any]]) -> dict[str, int]:
@@ -144,3 +157,37 @@ def test_stages_narrows_the_pipeline_to_the_pilot_wave(tmp_path: Path) -> None:
 def test_no_connection_no_pipeline_stack(templates: Mapping[str, Any]) -> None:
     assert "br:pipeline:connection-arn" not in cdk_json_context()
     assert "BrPipeline" not in templates
+
+
+def test_the_real_pipeline_is_cfn_lint_and_checkov_clean(
+    full: tuple[dict[str, Any], list[str]], full_outdir: Path, repo_root: Path, tmp_path: Path
+) -> None:
+    files = _pipeline_templates(full_outdir)
+    lint = subprocess.run(
+        [str(VENV_BIN / "cfn-lint"), *map(str, files)], cwd=repo_root, capture_output=True, text=True, check=False
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert CHECKOV.exists(), f"{CHECKOV} missing: run `make test` (it builds .venv-checkov)"
+    for f in files:
+        (tmp_path / f.name).write_text(f.read_text())
+    scan = subprocess.run(
+        [
+            str(CHECKOV),
+            "-d",
+            str(tmp_path),
+            "--framework",
+            "cloudformation",
+            "--compact",
+            "--skip-download",
+            "-o",
+            "json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert scan.returncode in (0, 1), scan.stdout + scan.stderr
+    results = json.loads(scan.stdout)["results"]
+    assert [f"{c['check_id']} {c['resource']}" for c in results["failed_checks"]] == []
+    assert all(len(str(c["check_result"].get("suppress_comment", "")).split()) >= 6 for c in results["skipped_checks"])
