@@ -268,3 +268,18 @@ def test_every_problem_of_every_stage_comes_at_once() -> None:
     # named once, though production has two regions
     assert fields.count("br:production:update-operator") == 1
     assert "br:canary:update-operator:window" in fields
+
+
+def test_an_imported_vpc_puts_the_kubectl_lambda_in_its_private_subnets(tmp_path: Path) -> None:
+    subnets = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]
+    templates = synth_with(
+        {
+            "br:stages": "canary",
+            "br:canary:vpc-id": "vpc-0123456789abcdef0",
+            "br:canary:private-subnet-ids": ",".join(subnets),
+        },
+        tmp_path,
+    )
+    fns = _of_type(templates["BrCanaryOperators"], "AWS::Lambda::Function")
+    (handler,) = [f for k, f in fns.items() if "ProviderHandler" in k]
+    assert handler["Properties"]["VpcConfig"]["SubnetIds"] == subnets
