@@ -36,7 +36,7 @@ _IN_PROCESS: set[str] = set()
 
 
 def _account() -> str:
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]  # re-exported, not in moto's __all__
 
     return str(DEFAULT_ACCOUNT_ID)
 
@@ -58,7 +58,7 @@ def seed_parameter(endpoint: str, region: str, name: str, value: str, data_type:
     backend = ssm_backends[account][region]
     history = backend._parameters[name]
     history.append(
-        Parameter(
+        Parameter(  # type: ignore[abstract]  # abstract only for CloudFormation attributes, unused here
             account_id=account,
             name=name,
             value=value,

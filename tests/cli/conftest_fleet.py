@@ -48,7 +48,7 @@ def set_creation_date(region: str, image_id: str, created: datetime) -> None:
 
 
 def _ami(region: str, image_id: str) -> Any:
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]  # re-exported, not in moto's __all__
     from moto.ec2.models import ec2_backends
 
     return ec2_backends[DEFAULT_ACCOUNT_ID][region].amis[image_id]

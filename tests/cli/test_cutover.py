@@ -485,7 +485,7 @@ def test_next_with_kubeconfig_refuses_while_pods_remain(
 
     monkeypatch.setattr(_kube, "core_api", fake_api)
     kubeconfig = str(tmp_path / "kubeconfig")
-    args = ("next", "--stage", "pilot", "--phase", "blue+green", "--project", str(project))
+    args: tuple[str, ...] = ("next", "--stage", "pilot", "--phase", "blue+green", "--project", str(project))
     args += ("--kubeconfig", kubeconfig, "--kube-context", "prod")
 
     got, out, err = cutover(brctl, *args)

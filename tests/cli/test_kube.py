@@ -92,7 +92,8 @@ class FakeCoreV1:
     """What ``read_nodegroup_pods`` calls on a ``CoreV1Api``: list nodes by label, pods by node name."""
 
     def __init__(self, nodes: dict[str, list[str]], pods: list[Any]) -> None:
-        self.nodes, self.pods, self.calls = nodes, pods, []
+        self.nodes, self.pods = nodes, pods
+        self.calls: list[str] = []
 
     def list_node(self, label_selector: str) -> Any:
         self.calls.append(label_selector)
