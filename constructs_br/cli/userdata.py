@@ -56,7 +56,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--region",
         default=None,
         metavar="R",
-        help="the stage's stack in region R (its -R stack when R is not the primary; default: the primary region)",
+        help="the stage's stack in region R (its -R stack when R is not the primary; default: the primary region; "
+        "--stack names one stack outright)",
     )
     render.add_argument("--assembly", default=None, metavar="DIR", help="cloud assembly (default: [tool.brctl])")
     render.set_defaults(handler=run_render)
