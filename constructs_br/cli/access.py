@@ -118,7 +118,16 @@ def run_show(args: argparse.Namespace) -> int:
             "--stage", stage, f"a stage synthesized into {assembly}", f"no {stack}.template.json: run npx cdk synth"
         )
     present = found.present_names((EKS, OPERATORS))
-    parts = [read_access(found.present[role].template) for role in (EKS, OPERATORS) if role in found.present]
+    parts = []
+    for role in (EKS, OPERATORS):
+        if role in found.present:
+            part = read_access(found.present[role].template)
+            if role != EKS:  # a principal of that stack's own (unnamed) role: say which stack it is in
+                name = found.present[role].name
+                for entry in part["access_entries"]:
+                    if entry["principal"].startswith("<"):
+                        entry["principal"] = f"<{name}/{entry['principal'][1:]}"
+            parts.append(part)
     facts = {"stage": stage, "stack": stack, "stacks": present, **_merge(parts)}
     if args.json:
         from constructs_br.cli import _output

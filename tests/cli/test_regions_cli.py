@@ -234,7 +234,10 @@ def test_access_show_adds_the_operator_stack_entries(tmp_path: Path, capsys: pyt
             ],
         },
     }
-    _manifest(out, {"BrPilot": {"Resources": {}}, "BrPilotOperators": {"Resources": {"KubectlEntry": entry}}})
+    own = json.loads(json.dumps(entry))
+    own["Properties"]["PrincipalArn"] = {"Fn::GetAtt": ["KubectlRole", "Arn"]}  # the stack's own role, unnamed
+    resources = {"KubectlEntry": entry, "OwnEntry": own, "KubectlRole": {"Type": "AWS::IAM::Role"}}
+    _manifest(out, {"BrPilot": {"Resources": {}}, "BrPilotOperators": {"Resources": resources}})
     code, stdout, err = _run(capsys, "--project", str(tmp_path / "pyproject.toml"), "access", "show", "--stage",
                              "pilot", "--json")  # fmt: skip
     assert code == 0, err
@@ -242,11 +245,17 @@ def test_access_show_adds_the_operator_stack_entries(tmp_path: Path, capsys: pyt
     assert (facts["stack"], facts["stacks"]) == ("BrPilot", ["BrPilot", "BrPilotOperators"])
     assert facts["access_entries"] == [
         {
+            "principal": "<BrPilotOperators/KubectlRole>",
+            "policy": "AmazonEKSClusterAdminPolicy",
+            "scope": "cluster",
+            "namespaces": [],
+        },
+        {
             "principal": "arn:aws:iam::123456789012:role/kubectl",
             "policy": "AmazonEKSClusterAdminPolicy",
             "scope": "cluster",
             "namespaces": [],
-        }
+        },
     ]
 
 
