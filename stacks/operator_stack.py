@@ -15,11 +15,8 @@ cutover never deploys one. Children (logical IDs are API):
 
 from __future__ import annotations
 
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_br.compliance.checkov import skip_checkov
 from constructs_br.compliance.kyverno_install import KyvernoNodeAudit
 from constructs_br.eks.kubectl import ClusterKubectl
 from constructs_br.eks.update_operator import BottlerocketUpdateOperator, node_group_budget
@@ -36,16 +33,6 @@ def operator_budgets(stage: StageConfig) -> list[int]:
     """:func:`~constructs_br.eks.update_operator.node_group_budget` of every built slot of every EKS pair of the stage
     (the node groups the update operator manages when the stage runs it)."""
     return [node_group_budget(pair.slot_spec(slot)) for pair in stage.pairs for slot in pair.built]
-
-
-def encrypt_lambda_log_groups(scope: Construct, key: kms.IKey) -> list[logs.CfnLogGroup]:
-    """Encrypt, with ``key``, the log groups CDK creates for Lambda functions under ``scope`` (cdk.json's
-    ``@aws-cdk/aws-lambda:useCdkManagedLogGroup``: one ``<function>/LogGroup`` per function, without a key; here the
-    kubectl handler's — unused, its logs go to ``HandlerLogs`` — and the provider framework's). Returns them."""
-    groups = [c for c in scope.node.find_all() if isinstance(c, logs.CfnLogGroup) and c.kms_key_id is None]
-    for group in groups:
-        group.kms_key_id = key.key_arn
-    return groups
 
 
 class OperatorsStack(StageStack):
@@ -84,16 +71,6 @@ class OperatorsStack(StageStack):
             endpoint_access=stage.eks.endpoint_access,
             log_retention=LogRetention.TWO_YEARS if stage.name == "production" else LogRetention.ONE_YEAR,
         )
-        if stage.eks.endpoint_access == "private":
-            # checkov's view of the statement cdk-nag's AwsSolutions-IAM5 acknowledgement in ClusterKubectl explains.
-            skip_checkov(
-                self.kubectl.role.node.find_child("DefaultPolicy"),
-                "CKV_AWS_111",
-                "A Lambda in a VPC creates and deletes its own network interfaces, whose IDs are unknown at synth; "
-                "EC2 grants these ENI actions on all resources (what AWSLambdaVPCAccessExecutionRole grants).",
-            )
-        # The key's policy lets CloudWatch Logs of this account and region use it (FleetKey).
-        encrypt_lambda_log_groups(self.kubectl, platform.key.key)
         self.node_audit = KyvernoNodeAudit(
             self,
             "NodeAudit",
