@@ -236,6 +236,18 @@ def _resolve_region(
     return pin, [], [f"{region}: {warning}"] if warning else []
 
 
+def _project_channel(args: argparse.Namespace, problems: Problems) -> tuple[ProjectConfig, str]:
+    """The project and the channel a write goes to: ``--channel``, else the first configured channel (an unknown one
+    is added to ``problems``)."""
+    project = _project(args)
+    channel = project.channels[0]
+    try:
+        channel = project.check_channel(args.channel or channel, "--channel")
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    return project, channel
+
+
 def _flags(
     args: argparse.Namespace, *, release: bool = False
 ) -> tuple[Variant | None, Arch | None, str | None, Problems]:
@@ -268,12 +280,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             validate_region(region, field="--region")
         except ConfigError as exc:
             problems.extend(exc.problems)
-    project = _project(args)
-    channel = project.channels[0]
-    try:
-        channel = project.check_channel(args.channel or channel, "--channel")
-    except ConfigError as exc:
-        problems.extend(exc.problems)
+    project, channel = _project_channel(args, problems)
     problems.raise_if_any()
     assert variant is not None  # narrowed: raise_if_any raised otherwise
     assert arch is not None
@@ -532,12 +539,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         validate_region(args.region, field="--region")
     except ConfigError as exc:
         problems.extend(exc.problems)
-    project = _project(args)
-    channel = project.channels[0]
-    try:
-        channel = project.check_channel(args.channel or channel, "--channel")
-    except ConfigError as exc:
-        problems.extend(exc.problems)
+    project, channel = _project_channel(args, problems)
     problems.raise_if_any()
     assert variant is not None  # narrowed: raise_if_any raised otherwise
     assert arch is not None

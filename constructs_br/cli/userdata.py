@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from constructs_br import tags
-from constructs_br.cli._assembly import ECS, EKS, NODES, assembly_outputs, stage_stack_set
+from constructs_br.cli._assembly import ECS, EKS, NODES, assembly_outputs, read_template, stage_stack_set
 from constructs_br.cli._project import ProjectConfig, load_project
 from constructs_br.errors import ConfigError, Problem
 from constructs_br.images.lockfile import validate_region
@@ -169,17 +169,6 @@ def find_launch_template(
     return logical_id, resource, chosen_slot
 
 
-def _load_template(file: Path) -> Mapping[str, Any]:
-    """The synthesized template, or :class:`ConfigError` naming the file when it is not a JSON object."""
-    try:
-        data = json.loads(file.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ConfigError(str(file), f"<{type(exc).__name__}>", "a CloudFormation template (JSON)", str(exc)) from None
-    if not isinstance(data, Mapping) or not isinstance(data.get("Resources", {}), Mapping):
-        raise ConfigError(str(file), type(data).__name__, "a CloudFormation template: a JSON object with Resources")
-    return data
-
-
 def _has_fleets(template: Mapping[str, Any]) -> bool:
     return any(
         r.get("Type") == "AWS::EC2::LaunchTemplate" and tags.FLEET in _tags(r)
@@ -214,7 +203,7 @@ def run_render(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    template = _load_template(file)
+    template = read_template(file)
     logical_id, resource, slot = find_launch_template(template, args.nodegroup, args.slot, stack=stack)
     user_data = resource.get("Properties", {}).get("LaunchTemplateData", {}).get("UserData")
     if user_data is None:

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from aws_cdk import Duration
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
+from constructs_br.eks.update_operator import pinned_chart
 from constructs_br.eks.update_operator_spec import ChartPin
 from constructs_br.errors import ConfigError, Problem, Problems
 
@@ -75,20 +75,7 @@ class KyvernoNodeAudit(Construct):
         if problems:
             raise ConfigError(problems=problems)
         super().__init__(scope, construct_id)
-        pin = KYVERNO_CHART
-        self.chart = eks.HelmChart(
-            self,
-            "Kyverno",
-            cluster=cluster,
-            repository=pin.repository,
-            chart=pin.chart,
-            version=pin.version,
-            release=pin.release,
-            namespace=pin.namespace,
-            create_namespace=True,
-            values=kyverno_values(),
-            wait=True,  # the policy's CRD and Kyverno's webhook must be up before the manifest is applied
-            timeout=Duration.minutes(10),
-        )
+        # wait: the policy's CRD and Kyverno's webhook must be up before the manifest is applied.
+        self.chart = pinned_chart(self, "Kyverno", cluster, KYVERNO_CHART, kyverno_values())
         self.policy = eks.KubernetesManifest(self, "NodePolicy", cluster=cluster, manifest=[dict(policy)])
         self.policy.node.add_dependency(self.chart)

@@ -63,9 +63,11 @@ __all__ = [
 ]
 
 
-def _helm_chart(
+def pinned_chart(
     scope: Construct, construct_id: str, cluster: eks.ICluster, pin: ChartPin, values: dict[str, Any]
 ) -> eks.HelmChart:
+    """A Helm chart at its pinned version in its own namespace, installed with ``wait`` (its pods ready: the next
+    chart or manifest needs its webhooks) and a ten-minute timeout."""
     return eks.HelmChart(
         scope,
         construct_id,
@@ -77,7 +79,7 @@ def _helm_chart(
         namespace=pin.namespace,
         create_namespace=True,
         values=values,
-        wait=True,  # the next chart needs this one's pods (webhooks) ready, not only applied
+        wait=True,
         timeout=Duration.minutes(10),
     )
 
@@ -110,8 +112,8 @@ class BottlerocketUpdateOperator(Construct):
         warning = concurrency_warning(spec, node_group_budgets)
         if warning is not None:
             Annotations.of(self).add_warning_v2(CONCURRENCY_CAPPED_WARNING, warning)
-        self.cert_manager = _helm_chart(self, "CertManager", cluster, CERT_MANAGER_CHART, cert_manager_values())
-        self.shadow = _helm_chart(self, "Shadow", cluster, SHADOW_CHART, shadow_values())
-        self.operator = _helm_chart(self, "Operator", cluster, OPERATOR_CHART, operator_values(spec, concurrency))
+        self.cert_manager = pinned_chart(self, "CertManager", cluster, CERT_MANAGER_CHART, cert_manager_values())
+        self.shadow = pinned_chart(self, "Shadow", cluster, SHADOW_CHART, shadow_values())
+        self.operator = pinned_chart(self, "Operator", cluster, OPERATOR_CHART, operator_values(spec, concurrency))
         self.shadow.node.add_dependency(self.cert_manager)
         self.operator.node.add_dependency(self.shadow)
