@@ -64,16 +64,19 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-# Two workers (the machine has 2 cores); work stealing balances the slow moto and CDK CLI tests. The real
-# `cdk bootstrap` + `cdk deploy` against moto runs as its own step: moto's backends are process-global, so CLI
-# tests resetting and seeding them in the same worker would race the deployed stack.
+# Three pytest steps, all on every run (CI included):
+# 1. everything else, on two workers (the machine has 2 cores), work stealing balancing the slow tests;
+# 2. the tests that run the real CDK CLI (marker cli_e2e: `cdk ls`, the `cdk synth` equivalence, the consumer
+#    example), two workers taking a file each, so a module's shared `cdk ls` / `cdk synth` runs once;
+# 3. the real `cdk bootstrap` + `cdk deploy` against moto, on its own: moto's backends are process-global, so CLI
+#    tests resetting and seeding them in the same worker would race the deployed stack.
 # Update snapshots serially: `.venv/bin/pytest tests/stacks --snapshot-update` (no -n).
 # checkov runs inside pytest (tests/stacks/test_gates.py) on the session's fresh synth, from .venv-checkov.
+NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE
 test: lint typecheck $(CHECKOV_STAMP)
-	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
-		$(BIN)/pytest -n 2 --dist worksteal -m "not deploy"
-	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
-		$(BIN)/pytest -m deploy tests/deploy
+	$(NO_AWS) $(BIN)/pytest -n 2 --dist worksteal -m "not deploy and not cli_e2e"
+	$(NO_AWS) $(BIN)/pytest -n 2 --dist loadfile -m cli_e2e
+	$(NO_AWS) $(BIN)/pytest -m deploy tests/deploy
 
 # Synth cost, per-unit figures, scale and CLI latency, side by side in one run -> benchmarks/RESULTS.md + chart.
 bench: setup

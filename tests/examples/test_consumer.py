@@ -65,6 +65,7 @@ def test_the_example_uses_only_the_public_api() -> None:
     assert (APP / "fleet.lock.json").is_file()
 
 
+@pytest.mark.cli_e2e  # `template` is the real CDK CLI's synth: `make test` runs it in its own step
 def test_the_example_synthesizes_cluster_node_groups_and_ecs_capacity(template: dict[str, Any]) -> None:
     types = Counter(r["Type"] for r in template["Resources"].values())
     for kind in (
@@ -86,6 +87,7 @@ def test_the_example_synthesizes_cluster_node_groups_and_ecs_capacity(template: 
     assert {lt["Properties"]["LaunchTemplateData"].get("ImageId") for lt in lts} - {None} <= pinned
 
 
+@pytest.mark.cli_e2e  # `template` is the real CDK CLI's synth: `make test` runs it in its own step
 def test_the_example_is_cfn_lint_clean(template: dict[str, Any]) -> None:
     result = subprocess.run(
         [str(Path(sys.executable).parent / "cfn-lint"), template["__path__"]],

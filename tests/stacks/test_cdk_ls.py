@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.cli_e2e  # the real CDK CLI: `make test` runs these in their own step
+
 CONTEXT = ("-c", "br:production:regions=us-east-1,eu-west-1")
 EXPECTED = {
     **{f"BrPilot{k}": ("pilot", "us-west-2") for k in ("", "Nodes", "Ecs", "Operators")},

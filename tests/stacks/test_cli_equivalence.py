@@ -9,7 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 
+
+@pytest.mark.cli_e2e  # the real CDK CLI: `make test` runs it in its own step
 def test_pytest_template_equals_cdk_cli_synth(tmp_path: Path, repo_root: Path, templates: Mapping[str, Any]) -> None:
     env = {**os.environ, "CDK_DISABLE_VERSION_CHECK": "1", "AWS_EC2_METADATA_DISABLED": "true"}
     for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
