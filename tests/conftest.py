@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import cx_api
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -49,11 +55,81 @@ def cdk_context() -> dict[str, Any]:
     return cdk_json_context()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _synth_cache_root(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Where :func:`synthesized` keeps its assemblies: one directory for the whole run, shared by the xdist workers
+    (their base temps are ``<run>/popen-gwN``), fresh every run (pytest makes a new ``<run>`` each time)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    _SYNTH_CACHE["root"] = root / "synth-cache"
+
+
+_SYNTH_CACHE: dict[str, Path] = {}
+_SYNTHESIZED: dict[str, Path] = {}
+
+
+def _context_key(context_overrides: Mapping[str, Any]) -> str:
+    """A digest of the overrides; a value naming a file (``br:lockfile``) counts with the file's content."""
+    digest = hashlib.sha256(json.dumps(dict(context_overrides), sort_keys=True, default=repr).encode())
+    for value in context_overrides.values():
+        if isinstance(value, str) and os.path.isfile(value):
+            digest.update(Path(value).read_bytes())
+    # Eight lowercase letters, not hex: checkov reads the absolute template path (``__file__``) as a Lambda
+    # environment variable and its secrets check flags a high-entropy hex string in it (CKV_AWS_45).
+    number = int.from_bytes(digest.digest()[:8], "big")
+    return "".join(chr(ord("a") + (number // 26**i) % 26) for i in range(8))
+
+
+def synthesized(context_overrides: Mapping[str, Any] | None = None) -> Path:
+    """The app synthesized with cdk.json's context plus ``context_overrides``, once per test run for each distinct
+    set of overrides: the cloud assembly directory (shared — read it, do not write to it).
+
+    The first worker to ask synthesizes (nag plugins run, as in ``cdk synth``) under a lock; the others wait and
+    reuse the directory. A synth that raises leaves nothing behind, so every caller sees the same error."""
+    overrides = dict(context_overrides or {})
+    key = _context_key(overrides)
+    if key in _SYNTHESIZED:
+        return _SYNTHESIZED[key]
+    root = _SYNTH_CACHE.get("root") or Path(tempfile.mkdtemp(prefix="synth-cache-"))
+    _SYNTH_CACHE.setdefault("root", root)
+    root.mkdir(parents=True, exist_ok=True)
+    outdir, done = root / key, root / f"{key}.done"
+    with (root / f"{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(outdir, ignore_errors=True)  # a synth that raised part-way
+            build_app({**cdk_json_context(), **overrides}, outdir=str(outdir)).synth()
+            done.write_text(json.dumps(overrides, sort_keys=True, default=repr))
+    _SYNTHESIZED[key] = outdir
+    return outdir
+
+
+def copy_assembly(source: Path, outdir: Path) -> Path:
+    """A private copy of a cloud assembly at ``outdir`` (assets hard-linked: they are large and never written)."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    for entry in source.iterdir():
+        target = outdir / entry.name
+        if target.is_dir() and not target.is_symlink():  # an earlier synth into the same directory: replaced
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
+        copy = os.link if entry.name.startswith("asset.") else shutil.copy2
+        if entry.is_dir():
+            shutil.copytree(entry, target, copy_function=copy)
+        else:
+            copy(entry, target)
+    return outdir
+
+
+def load_assembly(directory: Path) -> cx_api.CloudAssembly:
+    """A synthesized cloud assembly read back from ``directory`` (the same API ``app.synth()`` returns)."""
+    return cx_api.CloudAssembly(str(directory))
+
+
 @pytest.fixture(scope="session")
-def assembly(tmp_path_factory: pytest.TempPathFactory, cdk_context: dict[str, Any]) -> Any:
-    """The default app, synthesized once per session (nag plugins run: synth fails on any finding)."""
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    return build_app(cdk_context, outdir=str(outdir)).synth()
+def assembly() -> cx_api.CloudAssembly:
+    """The default app, synthesized once per run (nag plugins run: synth fails on any finding)."""
+    return load_assembly(synthesized({}))
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +139,7 @@ def templates(assembly: Any) -> Mapping[str, dict[str, Any]]:
 
 
 def synth_with(context_overrides: Mapping[str, Any], tmp_path: Path) -> Mapping[str, dict[str, Any]]:
-    """Synthesize the app with cdk.json's context plus overrides (what ``-c key=value`` does)."""
-    context = {**cdk_json_context(), **context_overrides}
-    assembly = build_app(context, outdir=str(tmp_path)).synth()
-    return {stack.stack_name: stack.template for stack in assembly.stacks}
+    """Synthesize the app with cdk.json's context plus overrides (what ``-c key=value`` does) into ``tmp_path``:
+    a copy of :func:`synthesized`, so callers with the same overrides share one synth."""
+    outdir = copy_assembly(synthesized(context_overrides), tmp_path)
+    return {stack.stack_name: stack.template for stack in load_assembly(outdir).stacks}
