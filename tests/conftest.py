@@ -105,7 +105,15 @@ def synthesized(context_overrides: Mapping[str, Any] | None = None) -> Path:
 
 
 def copy_assembly(source: Path, outdir: Path) -> Path:
-    """A private copy of a cloud assembly at ``outdir`` (assets hard-linked: they are large and never written)."""
+    """A private copy of a cloud assembly at ``outdir``: JSON files (templates, manifests) copied, so a caller may
+    rewrite them; everything else (asset zips and directories: large, never written) hard-linked."""
+
+    def copy(src: str, dst: str) -> None:
+        if src.endswith(".json"):
+            shutil.copy2(src, dst)
+        else:
+            os.link(src, dst)
+
     outdir.mkdir(parents=True, exist_ok=True)
     for entry in source.iterdir():
         target = outdir / entry.name
@@ -113,11 +121,10 @@ def copy_assembly(source: Path, outdir: Path) -> Path:
             shutil.rmtree(target)
         else:
             target.unlink(missing_ok=True)
-        copy = os.link if entry.name.startswith("asset.") else shutil.copy2
         if entry.is_dir():
             shutil.copytree(entry, target, copy_function=copy)
         else:
-            copy(entry, target)
+            copy(str(entry), str(target))
     return outdir
 
 

@@ -32,13 +32,11 @@ PRIMARY, SECOND = "us-east-1", "eu-west-1"
 
 @pytest.fixture(scope="module")
 def two_regions(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The app's production stage in two regions, synthesized once for the module."""
-    from stacks.app import build_app, cdk_json_context
+    """The app's production stage in two regions, synthesized once per run, copied for the module."""
+    from tests.conftest import copy_assembly, synthesized
 
-    out = tmp_path_factory.mktemp("cdk.out")
-    context = {**cdk_json_context(), "br:stages": "production", "br:production:regions": f"{PRIMARY},{SECOND}"}
-    build_app(context, outdir=str(out)).synth()
-    return out
+    context = {"br:stages": "production", "br:production:regions": f"{PRIMARY},{SECOND}"}
+    return copy_assembly(synthesized(context), tmp_path_factory.mktemp("cdk.out"))
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from stacks.app import build_app, cdk_json_context
+from stacks.app import cdk_json_context
 from stacks.config import load_config
+from tests.conftest import copy_assembly, load_assembly, synthesized
 from tests.stacks.test_pipeline import ARN, CHECKOV, VENV_BIN, _buildspec, _stage, _stages
 
 PIPELINE_KEYS = {"br:pipeline:connection-arn": ARN, "br:pipeline:repository": "example/constructs-br"}
@@ -21,7 +22,8 @@ FRAMEWORK_STAGES = ["Source", "Build", "UpdatePipeline", "Assets"]
 
 
 def _synth(overrides: Mapping[str, Any], outdir: Path) -> tuple[dict[str, Any], list[str]]:
-    assembly = build_app({**cdk_json_context(), **PIPELINE_KEYS, **overrides}, outdir=str(outdir)).synth()
+    """The app with the pipeline keys plus ``overrides``, synthesized once per run and copied to ``outdir``."""
+    assembly = load_assembly(copy_assembly(synthesized({**PIPELINE_KEYS, **overrides}), outdir))
     template = json.loads((outdir / "BrPipeline.template.json").read_text())
     return dict(template), [s.stack_name for s in assembly.stacks]
 

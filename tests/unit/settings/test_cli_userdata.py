@@ -80,13 +80,12 @@ def test_validate_retired_variant_is_a_usage_error(
 
 # --- render: from the synthesized cloud assembly -------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This repository's app, synthesized once for the module (tests may import ``stacks``; brctl may not)."""
-    from stacks.app import build_app, cdk_json_context
+def assembly() -> Path:
+    """This repository's app as ``cdk synth`` builds it, synthesized once per run (tests may import ``stacks``;
+    brctl may not); brctl only reads the directory."""
+    from tests.conftest import synthesized
 
-    out = tmp_path_factory.mktemp("cdk.out")
-    build_app(cdk_json_context(), outdir=str(out)).synth()
-    return out
+    return synthesized({})
 
 
 def render(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
