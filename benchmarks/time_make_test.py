@@ -1,0 +1,77 @@
+"""Time ``make test`` and its parts -> benchmarks/test_suite.json (``make bench`` renders it into RESULTS.md).
+
+Not part of ``make bench``: the suite is not a benchmark, and it should be timed on an otherwise idle machine.
+Run it from the repository root, with nothing else running: ``.venv/bin/python benchmarks/time_make_test.py``
+(``--runs 2``: the second run is the warm figure; ``make test`` leaves nothing behind that makes a rerun cheaper
+except the installed venvs and node_modules, which every "warm" run has). The total is the wall time of the whole
+``make test``; each pytest step's figure is the wall time from its command line to the next one (start-up and
+collection included), read from ``make``'s own output as it streams.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(__file__).resolve().parent / "test_suite.json"
+STEPS = (
+    ("main pytest (-n 2, not deploy / cli_e2e)", re.compile(r'pytest -n 2 --dist worksteal -m "not deploy')),
+    ("real CDK CLI tests (-m cli_e2e)", re.compile(r"pytest -n 2 --dist loadfile -m cli_e2e")),
+    ("deploy (-m deploy)", re.compile(r"pytest -m deploy")),
+)
+SUMMARY = re.compile(r"=+ (.*(?:passed|failed).*) in [\d.]+s")
+
+
+def time_once() -> dict[str, object]:
+    """One ``make test``: total wall, per-step wall (lint + typecheck = everything before the first pytest step),
+    each step's pytest summary line, and the exit code."""
+    t0 = time.perf_counter()
+    marks: list[tuple[str, float]] = [("lint + typecheck (ruff, mypy)", 0.0)]
+    summaries: list[str] = []
+    proc = subprocess.Popen(
+        ["make", "test"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        for name, pattern in STEPS:
+            if pattern.search(line) and not line.startswith("="):
+                marks.append((name, time.perf_counter() - t0))
+        if m := SUMMARY.search(line):
+            summaries.append(m.group(1))
+    code = proc.wait()
+    total = time.perf_counter() - t0
+    ends = [t for _, t in marks[1:]] + [total]
+    steps = {name: round(end - start, 1) for (name, start), end in zip(marks, ends, strict=True)}
+    return {"total_s": round(total, 1), "steps_s": steps, "pytest_summaries": summaries, "exit_code": code}
+
+
+def main() -> int:
+    """Run ``make test`` ``--runs`` times in a row and write the figures with the date and commit."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--out", default=str(OUT))
+    args = parser.parse_args()
+    git = ["git", "rev-parse", "--short", "HEAD"]
+    commit = subprocess.run(git, cwd=ROOT, capture_output=True, text=True, check=True)
+    runs = [time_once() for _ in range(args.runs)]
+    doc = {
+        "command": "make test (timed by .venv/bin/python benchmarks/time_make_test.py)",
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit.stdout.strip(),
+        "runs": runs,
+    }
+    Path(args.out).write_text(json.dumps(doc, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    return max(int(str(r["exit_code"])) for r in runs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
