@@ -269,8 +269,9 @@ def main() -> int:
         "ECS capacity provider (plain)": per_unit(by[("plain aws-cdk-lib", 1, 1)], plain_cap2, 1),
     }
     for stage in ("Pilot", "Canary", "Production"):
-        sub = Sample(0.0, stacks={k: v for k, v in full.stacks.items() if k in (f"Br{stage}", f"Br{stage}Ecs")})
-        units[f"stage {stage.lower()} (full app: Br{stage} + Br{stage}Ecs)"] = {
+        names = tuple(f"Br{stage}{suffix}" for suffix in ("", "Nodes", "Ecs", "Operators"))
+        sub = Sample(0.0, stacks={k: v for k, v in full.stacks.items() if k in names})
+        units[f"stage {stage.lower()} (full app: {' + '.join(names)})"] = {
             k: float(sub.total(k)) for k in ("resources", "bytes", "lambda_backed")
         }
         sub = Sample(0.0, stacks={k: v for k, v in plain_full.stacks.items() if k.startswith(f"Plain{stage}")})
