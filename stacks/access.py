@@ -44,6 +44,7 @@ from constructs_br.access.spec import parse_date
 from constructs_br.bluegreen import csv
 from constructs_br.errors import ConfigError
 from constructs_br.platform import BottlerocketCluster
+from stacks.stage_stack import stage_log_retention
 
 DEFAULT_ACCOUNT = "123456789012"
 _GROUPS = {
@@ -117,7 +118,7 @@ def access_config(stage_name: str, context: Mapping[str, Any], *, today: date | 
         control=dataclasses.replace(trust, principals=control_principals),
         admin=dataclasses.replace(trust, principals=members["admins"]),
         cluster=tuple(cluster),
-        session=SessionPreferences(log_retention_days=731 if stage_name == "production" else 365),
+        session=SessionPreferences(log_retention_days=int(stage_log_retention(stage_name))),
         break_glass=break_glass,
     )
 

@@ -37,6 +37,7 @@ from constructs_br.logs.groups import NodeLogGroups
 from constructs_br.logs.keys import LogRetention
 from constructs_br.logs.shipping import PLACEHOLDER_DIGEST_WARNING
 from constructs_br.platform import BottlerocketCluster
+from stacks.stage_stack import stage_log_retention
 
 STAGE_NAMES = ("pilot", "canary", "production")
 
@@ -101,7 +102,7 @@ def logging_config(stage_name: str, context: Mapping[str, Any]) -> LoggingConfig
     production = stage_name == "production"
     return LoggingConfig(
         stage_name=stage_name,
-        retention=LogRetention.TWO_YEARS if production else LogRetention.ONE_YEAR,
+        retention=stage_log_retention(stage_name),
         retain_on_delete=production,
         image=image,
         addon_version=str(addon_version) if addon_version is not None else None,

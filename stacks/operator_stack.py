@@ -21,12 +21,11 @@ from constructs_br.compliance.kyverno_install import KyvernoNodeAudit
 from constructs_br.eks.kubectl import ClusterKubectl
 from constructs_br.eks.update_operator import BottlerocketUpdateOperator, node_group_budget
 from constructs_br.images.lockfile import Lockfile
-from constructs_br.logs.keys import LogRetention
 from stacks.compliance import kyverno_node_policy
 from stacks.config import StageConfig
 from stacks.nodes_stack import NodesStack
 from stacks.platform_stack import PlatformStack
-from stacks.stage_stack import StageStack
+from stacks.stage_stack import StageStack, stage_log_retention
 
 
 def operator_budgets(stage: StageConfig) -> list[int]:
@@ -69,7 +68,7 @@ class OperatorsStack(StageStack):
             vpc=platform.vpc,
             cluster_security_group_id=cluster.cluster_security_group_id,
             endpoint_access=stage.eks.endpoint_access,
-            log_retention=LogRetention.TWO_YEARS if stage.name == "production" else LogRetention.ONE_YEAR,
+            log_retention=stage_log_retention(stage.name),
         )
         self.node_audit = KyvernoNodeAudit(
             self,

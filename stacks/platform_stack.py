@@ -14,11 +14,11 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from constructs_br.images.lockfile import Lockfile
-from constructs_br.platform import BottlerocketCluster, BottlerocketVpc, FleetKey, LogRetention, encrypted_log_group
+from constructs_br.platform import BottlerocketCluster, BottlerocketVpc, FleetKey, encrypted_log_group
 from stacks.access import access_config, add_access
 from stacks.compliance import add_compliance, stage_operator_roles
 from stacks.config import StageConfig
-from stacks.stage_stack import StageStack
+from stacks.stage_stack import StageStack, stage_log_retention
 
 PILOT_PUBLIC_ENDPOINT_REASON = (
     "The pilot stage keeps a public endpoint for operators without VPN; canary and production are private-only, "
@@ -87,7 +87,7 @@ class PlatformStack(StageStack):
             public_access_cidrs=stage.eks.public_access_cidrs,
             service_ipv4_cidr=stage.eks.service_ipv4_cidr,
             # Control-plane logs: two years and kept in production (audit evidence), one year elsewhere.
-            log_retention=LogRetention.TWO_YEARS if production else LogRetention.ONE_YEAR,
+            log_retention=stage_log_retention(stage.name),
             log_removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
             # People reach the cluster through the access entries below, never as the deploy role.
             bootstrap_cluster_creator_admin_permissions=False,

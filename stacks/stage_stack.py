@@ -8,8 +8,15 @@ from constructs import Construct
 
 from constructs_br import tags
 from constructs_br.images.lockfile import Lockfile
+from constructs_br.logs.keys import LogRetention
 from constructs_br.platform import PinnedAzStack
 from stacks.config import StageConfig
+
+
+def stage_log_retention(stage_name: str) -> LogRetention:
+    """How long a stage keeps its logs (control plane, nodes, kubectl provider, sessions): two years in production
+    (audit evidence), one year elsewhere."""
+    return LogRetention.TWO_YEARS if stage_name == "production" else LogRetention.ONE_YEAR
 
 
 class StageStack(PinnedAzStack):
