@@ -406,7 +406,7 @@ class Lockfile:
 
     def dumps(self) -> str:
         """Deterministic text: sorted keys, 2-space indent, trailing newline."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return _json_text(self.to_dict())
 
     def save(self, path: str | Path) -> None:
         """Write atomically (temp file + rename), so a failed write never leaves half a lockfile."""
@@ -522,6 +522,11 @@ def _read(path: str | Path) -> tuple[bytes, str]:
         ) from None
     except OSError as exc:
         raise ConfigError("lockfile", str(p), "a readable lockfile file", exc.strerror or str(exc)) from None
+
+
+def _json_text(data: Mapping[str, Any]) -> str:
+    """The lockfile's text form, for either version: sorted keys, 2-space indent, trailing newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _write_atomic(path: str | Path, text: str) -> None:
@@ -709,7 +714,7 @@ class LockDocument:
 
     def dumps(self) -> str:
         """Deterministic text: sorted keys, 2-space indent, trailing newline (a legacy document stays version 1)."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return _json_text(self.to_dict())
 
     def save(self, path: str | Path) -> None:
         """Write atomically (temp file + rename), so a failed write never leaves half a lockfile."""
