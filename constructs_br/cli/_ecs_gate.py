@@ -23,7 +23,7 @@ from typing import Any
 from constructs_br import tags
 from constructs_br.bluegreen import SLOTS
 from constructs_br.cli import _adopted, _aws
-from constructs_br.cli._expected import launch_template_image
+from constructs_br.cli._expected import judge_launch_template_image, launch_template_image
 from constructs_br.images.lockfile import Lockfile
 
 
@@ -205,16 +205,8 @@ def _image_gate(region: str, asg: _aws.AsgInfo, lock: Lockfile, g: EcsSlotGate) 
     found = launch_template_image(
         region, lock, g.variant, asg.launch_template_id, asg.launch_template_name, asg.launch_template_version, asg.tags
     )
-    g.actual, g.arch, exp = found.image_id, found.arch, found.expectation
-    if exp is not None:
-        g.lockfile_pin = exp.current.image_version if exp.current else None
-        g.expected_version = exp.version
-    if found.problem is not None or exp is None or exp.pin is None:
-        g.reasons.append(str(found.problem))
+    if judge_launch_template_image(g, found, "launch template image") is None:
         return
-    g.expected = exp.pin.image_id
-    if found.image_id != g.expected:
-        g.reasons.append(f"launch template image {found.image_id}, expected {g.expected} ({exp.pin.image_version})")
     in_service = [i.instance_id for i in asg.instances if i.lifecycle_state == "InService"]
     stale = [i for i in _aws.describe_instances(region, in_service) if i.image_id != g.expected]
     if stale:

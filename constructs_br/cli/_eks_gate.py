@@ -15,7 +15,7 @@ from typing import Any
 from constructs_br import tags
 from constructs_br.bluegreen import SLOTS
 from constructs_br.cli import _adopted, _aws
-from constructs_br.cli._expected import expect, launch_template_image
+from constructs_br.cli._expected import expect, judge_launch_template_image, launch_template_image, record_expectation
 from constructs_br.images.catalogue import parse_eks_ami_type
 from constructs_br.images.lockfile import Lockfile
 
@@ -127,8 +127,7 @@ def _image_gate(region: str, ng: _aws.NodegroupInfo, lock: Lockfile, g: SlotGate
         g.arch = parsed[0].value
         g.actual = ng.release_version
         exp = expect(lock, region, variant, g.arch, ng.tags)
-        g.lockfile_pin = exp.current.image_version if exp.current else None
-        g.expected_version = exp.version
+        record_expectation(g, exp)
         if exp.pin is None:
             g.reasons.append(str(exp.problem))
             return
@@ -142,13 +141,4 @@ def _image_gate(region: str, ng: _aws.NodegroupInfo, lock: Lockfile, g: SlotGate
     found = launch_template_image(
         region, lock, variant, ng.launch_template_id, ng.launch_template_name, ng.launch_template_version, ng.tags
     )
-    g.actual, g.arch, found_exp = found.image_id, found.arch, found.expectation
-    if found_exp is not None:
-        g.lockfile_pin = found_exp.current.image_version if found_exp.current else None
-        g.expected_version = found_exp.version
-    if found.problem is not None or found_exp is None or found_exp.pin is None:
-        g.reasons.append(str(found.problem))
-        return
-    g.expected = found_exp.pin.image_id
-    if found.image_id != g.expected:
-        g.reasons.append(f"image {found.image_id}, expected {g.expected} ({found_exp.pin.image_version})")
+    judge_launch_template_image(g, found, "image")

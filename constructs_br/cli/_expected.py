@@ -10,6 +10,7 @@ finding in both.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from constructs_br import tags
 from constructs_br.bluegreen import expected_pin
@@ -79,3 +80,37 @@ def launch_template_image(  # noqa: PLR0917 - the launch template's three handle
         return LaunchTemplateImage(image_id, None, None, f"launch template image {image_id} not found (deregistered?)")
     exp = expect(lock, region, variant, image.architecture, resource_tags)
     return LaunchTemplateImage(image_id, image.architecture, exp, exp.problem if exp.pin is None else None)
+
+
+class ImageGate(Protocol):
+    """The image fields a slot gate records (:class:`~constructs_br.cli._eks_gate.SlotGate`,
+    :class:`~constructs_br.cli._ecs_gate.EcsSlotGate`)."""
+
+    arch: str | None
+    actual: str | None
+    expected: str | None
+    lockfile_pin: str | None
+    expected_version: str | None
+    reasons: list[str]
+
+
+def record_expectation(g: ImageGate, exp: Expectation) -> None:
+    """The lockfile's current pin and the tagged version, for the gate's report."""
+    g.lockfile_pin = exp.current.image_version if exp.current else None
+    g.expected_version = exp.version
+
+
+def judge_launch_template_image(g: ImageGate, found: LaunchTemplateImage, what: str) -> Pin | None:
+    """Record ``found`` on the gate: its image and architecture, the expectation, a reason when the launch
+    template's image (named ``what`` in the reason) is not the pin. Returns the pin the slot must run (``None``: no
+    verdict possible, the reason is recorded)."""
+    g.actual, g.arch, exp = found.image_id, found.arch, found.expectation
+    if exp is not None:
+        record_expectation(g, exp)
+    if found.problem is not None or exp is None or exp.pin is None:
+        g.reasons.append(str(found.problem))
+        return None
+    g.expected = exp.pin.image_id
+    if found.image_id != g.expected:
+        g.reasons.append(f"{what} {found.image_id}, expected {g.expected} ({exp.pin.image_version})")
+    return exp.pin
