@@ -23,6 +23,10 @@ export AWS_EC2_METADATA_DISABLED := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Let Python cache bytecode (and pytest its rewritten test modules) in __pycache__ (gitignored): some machines set
+# PYTHONDONTWRITEBYTECODE=1, which makes every process, and every xdist worker, recompile the project and the tests
+# from source (about 3 s of each pytest process's collection here). An empty value means unset to Python.
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: setup synth test lint typecheck unit bench clean docs constraints
 

@@ -7,8 +7,9 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -80,14 +81,10 @@ def _context_key(context_overrides: Mapping[str, Any]) -> str:
     return "".join(chr(ord("a") + (number // 26**i) % 26) for i in range(8))
 
 
-def synthesized(context_overrides: Mapping[str, Any] | None = None) -> Path:
-    """The app synthesized with cdk.json's context plus ``context_overrides``, once per test run for each distinct
-    set of overrides: the cloud assembly directory (shared — read it, do not write to it).
-
-    The first worker to ask synthesizes (nag plugins run, as in ``cdk synth``) under a lock; the others wait and
-    reuse the directory. A synth that raises leaves nothing behind, so every caller sees the same error."""
-    overrides = dict(context_overrides or {})
-    key = _context_key(overrides)
+def once_per_run(key: str, build: Callable[[Path], None]) -> Path:
+    """``<cache>/<key>``, built by ``build(directory)`` once per test run whichever xdist worker asks first (under a
+    file lock; the others wait and reuse it). A build that raises leaves nothing behind and is retried by the next
+    caller, so every caller sees the same error. Shared: read the directory, do not write to it."""
     if key in _SYNTHESIZED:
         return _SYNTHESIZED[key]
     root = _SYNTH_CACHE.get("root") or Path(tempfile.mkdtemp(prefix="synth-cache-"))
@@ -97,11 +94,49 @@ def synthesized(context_overrides: Mapping[str, Any] | None = None) -> Path:
     with (root / f"{key}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
-            shutil.rmtree(outdir, ignore_errors=True)  # a synth that raised part-way
-            build_app({**cdk_json_context(), **overrides}, outdir=str(outdir)).synth()
-            done.write_text(json.dumps(overrides, sort_keys=True, default=repr))
+            shutil.rmtree(outdir, ignore_errors=True)  # a build that raised part-way
+            build(outdir)
+            done.touch()
     _SYNTHESIZED[key] = outdir
     return outdir
+
+
+def synthesized(context_overrides: Mapping[str, Any] | None = None) -> Path:
+    """The app synthesized with cdk.json's context plus ``context_overrides``, once per test run for each distinct
+    set of overrides: the cloud assembly directory (shared — read it, do not write to it).
+
+    Synthesized in-process (nag plugins run, as in ``cdk synth``) through :func:`once_per_run`."""
+    overrides = dict(context_overrides or {})
+    return once_per_run(
+        _context_key(overrides),
+        lambda outdir: build_app({**cdk_json_context(), **overrides}, outdir=str(outdir)).synth(),
+    )
+
+
+def cdk_cli(args: Sequence[str], cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """The real CDK CLI from node_modules (``npx --no-install cdk ...``) with no AWS credentials or profile, offline."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(CDK_DISABLE_VERSION_CHECK="1", AWS_EC2_METADATA_DISABLED="true", CDK_DISABLE_CLI_TELEMETRY="true")
+    return subprocess.run(
+        ["npx", "--no-install", "cdk", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
+def cli_synthesized() -> Path:
+    """``npx cdk synth`` of this repository's app exactly as ``make synth`` runs it (cdk.json, no ``-c``), once per
+    test run: the cloud assembly the real CDK CLI wrote. Shared — read it, do not write to it."""
+
+    def build(outdir: Path) -> None:
+        result = cdk_cli(["synth", "--quiet", "--output", str(outdir)])
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    return once_per_run("cdkcli", build)
 
 
 def copy_assembly(source: Path, outdir: Path) -> Path:

@@ -13,6 +13,7 @@ stay strict-typed and can report failures with region and call named.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -28,9 +29,39 @@ class AwsError(RuntimeError):
     """An AWS call failed (credentials, network, throttling, access denied, ...)."""
 
 
+def _environment() -> tuple[tuple[str, str], ...]:
+    """The ``AWS_*`` environment: everything boto3 reads to build a session or client (profile, credentials, config
+    files, endpoints, retries). Part of the cache keys, so a changed environment gets a fresh session and client."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+
+
+_SESSIONS: dict[tuple[Any, ...], boto3.Session] = {}
+_CLIENTS: dict[tuple[Any, ...], Any] = {}
+_LOCK = threading.Lock()
+
+
 def session(region: str | None = None, profile: str | None = None) -> boto3.Session:
-    """A boto3 session for ``region``; ``profile`` defaults to ``AWS_PROFILE`` (boto3 reads it too)."""
-    return boto3.Session(region_name=region, profile_name=profile or os.environ.get("AWS_PROFILE") or None)
+    """A boto3 session for ``region``; ``profile`` defaults to ``AWS_PROFILE`` (boto3 reads it too).
+
+    One per (region, profile, ``AWS_*`` environment) for the life of the process: a fresh session re-reads the config
+    files and registers botocore's ~40 k event handlers, and a ``brctl`` command asks for one per call it makes."""
+    with _LOCK:
+        return _session(region, profile)
+
+
+def _session(region: str | None, profile: str | None) -> boto3.Session:
+    profile = profile or os.environ.get("AWS_PROFILE") or None
+    key = (region, profile, _environment())
+    if key not in _SESSIONS:
+        _SESSIONS[key] = boto3.Session(region_name=region, profile_name=profile)
+    return _SESSIONS[key]
+
+
+def clear_cache() -> None:
+    """Forget the sessions and clients :func:`session` and :func:`_client` keep (the next call builds new ones)."""
+    with _LOCK:
+        _SESSIONS.clear()
+        _CLIENTS.clear()
 
 
 def default_region() -> str | None:
@@ -47,10 +78,16 @@ def default_region() -> str | None:
 
 
 def _client(service: str, region: str) -> Any:
-    try:
-        return session(region).client(service)
-    except BotoCoreError as exc:
-        raise AwsError(f"{region}: cannot create {service} client: {exc}") from exc
+    """The ``service`` client for ``region``, one per process and environment (botocore clients are thread-safe and
+    keep their connection pool; building one costs milliseconds of model and handler setup)."""
+    key = (service, region, os.environ.get("AWS_PROFILE") or None, _environment())
+    with _LOCK:  # boto3 sessions are not thread-safe: build clients one at a time
+        if key not in _CLIENTS:
+            try:
+                _CLIENTS[key] = _session(region, None).client(service)
+            except BotoCoreError as exc:
+                raise AwsError(f"{region}: cannot create {service} client: {exc}") from exc
+        return _CLIENTS[key]
 
 
 def _call(region: str, what: str, fn: Any, **kwargs: Any) -> dict[str, Any]:

@@ -221,7 +221,8 @@ def record_calls(monkeypatch: Any, log: CallLog) -> None:
         def before_call(model: Any, **_: Any) -> None:
             log.calls.append((service, str(model.name)))
 
-        c.meta.events.register("before-call.*.*", before_call)
+        # brctl reuses its clients: register once per client and log, however often the client is handed out
+        c.meta.events.register("before-call.*.*", before_call, unique_id=f"record-calls-{id(log)}")
         return c
 
     monkeypatch.setattr(_aws, "_client", client)

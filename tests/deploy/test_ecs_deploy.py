@@ -22,10 +22,12 @@ ACCOUNT = "123456789012"
 STACK = "BrPilotEcs"
 
 
-def _cdk(args: list[str], env: dict[str, str], timeout: int = 180) -> subprocess.CompletedProcess[str]:
+def _cdk(
+    args: list[str], env: dict[str, str], timeout: int = 180, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["npx", "--no-install", "cdk", *args],
-        cwd=ROOT,
+        [str(ROOT / "node_modules" / ".bin" / "cdk"), *args],
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -49,9 +51,13 @@ def deployed(deploy_env: DeployEnv, tmp_path_factory: pytest.TempPathFactory) ->
     pin = load_lockfile(cdk_json_context()).get(REGION, "aws-ecs-2", "x86_64")
     register_image(pin.image_id, f"bottlerocket-aws-ecs-2-x86_64-v{pin.image_version}", "x86_64")
     out = tmp_path_factory.mktemp("cdk.out")
-    boot = _cdk(["bootstrap", f"aws://{ACCOUNT}/{REGION}", "--output", str(out)], deploy_env.env)
+    # Outside the project (no cdk.json): `cdk bootstrap` would otherwise synthesize the whole app first, to learn
+    # environments the explicit aws://account/region already names.
+    boot = _cdk(["bootstrap", f"aws://{ACCOUNT}/{REGION}"], deploy_env.env, cwd=Path(out))
     assert boot.returncode == 0, boot.stdout + boot.stderr
     context = [
+        "-c",
+        "br:stages=pilot",  # the CLI synthesizes what it deploys from: pilot's stacks only
         "-c",
         f"br:pilot:vpc-id={deploy_env.vpc_id}",
         "-c",
