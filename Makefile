@@ -68,19 +68,16 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-# Three pytest steps, all on every run (CI included):
-# 1. everything else, on two workers (the machine has 2 cores), work stealing balancing the slow tests;
-# 2. the tests that run the real CDK CLI (marker cli_e2e: `cdk ls`, the `cdk synth` equivalence, the consumer
-#    example), two workers taking a file each, so a module's shared `cdk ls` / `cdk synth` runs once;
-# 3. the real `cdk bootstrap` + `cdk deploy` against moto, on its own: moto's backends are process-global, so CLI
-#    tests resetting and seeding them in the same worker would race the deployed stack.
+# One pytest run, on two workers (the machine has 2 cores), work stealing balancing the slow tests: everything,
+# the real CDK CLI tests (marker cli_e2e: `cdk ls`, the `cdk synth` equivalence, the consumer example) and the real
+# `cdk bootstrap` + `cdk deploy` against moto (marker deploy; its moto server is a process of its own) included.
+# Those are collected first, so they start at once (tests/conftest.py). The app's assemblies are synthesized once
+# per run for both workers (tests/conftest.py `synthesized`, `cli_synthesized`).
 # Update snapshots serially: `.venv/bin/pytest tests/stacks --snapshot-update` (no -n).
 # checkov runs inside pytest (tests/stacks/test_gates.py) on the session's fresh synth, from .venv-checkov.
 NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE
 test: lint typecheck $(CHECKOV_STAMP)
-	$(NO_AWS) $(BIN)/pytest -n 2 --dist worksteal -m "not deploy and not cli_e2e"
-	$(NO_AWS) $(BIN)/pytest -n 2 --dist loadfile -m cli_e2e
-	$(NO_AWS) $(BIN)/pytest -m deploy tests/deploy
+	$(NO_AWS) $(BIN)/pytest -n 2 --dist worksteal
 
 # Synth cost, per-unit figures, scale and CLI latency, side by side in one run -> benchmarks/RESULTS.md + chart.
 bench: setup

@@ -46,6 +46,16 @@ def shared_botocore_loader() -> Iterator[None]:
         yield
 
 
+SLOW_FIRST = ("deploy", "cli_e2e")
+"""Markers of the tests that run the real CDK CLI (each one a subprocess of several seconds): collected first, so
+with ``-n 2 --dist worksteal`` they start at once and the other worker works through the fast tests meanwhile,
+instead of a long test starting last and running alone."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in SLOW_FIRST))  # stable: order kept
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT

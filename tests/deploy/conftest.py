@@ -1,20 +1,18 @@
-"""A moto server on localhost for the real ``cdk bootstrap`` + ``cdk deploy`` test, with a VPC and the pinned AMI.
-
-Seeding the AMI with a chosen ID goes through moto's in-process backends (the API cannot pick an image ID);
-moto is pinned (5.2.5) in pyproject.toml, re-check this file when bumping it.
-"""
+"""A moto server on localhost (its own process: :mod:`tests.deploy.moto_process`) for the real ``cdk bootstrap`` +
+``cdk deploy`` test, with a VPC and the pinned AMI."""
 
 from __future__ import annotations
 
-import logging
 import os
-import urllib.request
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import boto3
 import pytest
+
+from stacks.app import ROOT, cdk_json_context, load_lockfile
 
 REGION = "us-west-2"
 
@@ -28,64 +26,26 @@ class DeployEnv:
     azs: tuple[str, str]
 
 
-def register_image(image_id: str, name: str, architecture: str) -> None:
-    """Make ``image_id`` exist in moto's EC2 (what a real account has for a published Bottlerocket AMI)."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ec2.models import ec2_backends
-    from moto.ec2.models.amis import Ami
-
-    backend = ec2_backends[DEFAULT_ACCOUNT_ID][REGION]
-    backend.amis[image_id] = Ami(
-        backend,
-        image_id,
-        name=name,
-        owner_id=DEFAULT_ACCOUNT_ID,
-        public=True,
-        virtualization_type="hvm",
-        architecture=architecture,
-        state="available",
-        root_device_type="ebs",
-        root_device_name="/dev/xvda",
-        region_name=f"{REGION}a",
-    )
-
-
-def _patch_moto_kms_cloudformation_tags() -> None:
-    """moto 5.2.5 (pinned in constraints.txt) creates ``AWS::KMS::Key`` from CloudFormation with the template's tags
-    (``Key``/``Value``) but tags keys in the KMS API's shape (``TagKey``/``TagValue``) and fails with ``KeyError:
-    'TagKey'``. Translate, so a tagged key deploys as it does in AWS. Remove with a moto that fixes it."""
-    from moto.kms.models import KmsBackend
-
-    original = KmsBackend.create_key
-    if getattr(original, "_constructs_br_patched", False):
-        return
-
-    def create_key(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tags = kwargs.get("tags")
-        if tags:
-            kwargs["tags"] = [
-                {"TagKey": t["Key"], "TagValue": t["Value"]} if "Key" in t and "TagKey" not in t else t for t in tags
-            ]
-        return original(self, *args, **kwargs)
-
-    create_key._constructs_br_patched = True  # type: ignore[attr-defined]
-    KmsBackend.create_key = create_key  # type: ignore[method-assign]
-
-
 @pytest.fixture(scope="session")
-def deploy_env() -> Iterator[DeployEnv]:
-    from moto.server import ThreadedMotoServer
-
-    _patch_moto_kms_cloudformation_tags()
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="localhost", port=0, verbose=False)
-    server.start()
+def deploy_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployEnv]:
+    """The server with the pinned ``aws-ecs-2`` x86_64 AMI registered (what ``BrPilotEcs`` launches), a VPC and two
+    subnets; one per worker that runs a deploy test (each its own account)."""
+    pin = load_lockfile(cdk_json_context()).get(REGION, "aws-ecs-2", "x86_64")
+    name = f"bottlerocket-aws-ecs-2-x86_64-v{pin.image_version}"
+    log = tmp_path_factory.mktemp("moto") / "server.log"
+    with log.open("w") as stderr:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tests.deploy.moto_process", pin.image_id, name, "x86_64", REGION],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     try:
-        _, port = server.get_host_and_port()
-        endpoint = f"http://localhost:{port}"
-        # moto's backends are process-global: start from an empty account whatever ran before in this process.
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30)
+        assert server.stdout is not None
+        endpoint = server.stdout.readline().strip()
+        assert endpoint.startswith("http://localhost:"), f"moto did not start: {log.read_text()[-3000:]}"
         env = {
             k: v
             for k, v in os.environ.items()
@@ -119,4 +79,10 @@ def deploy_env() -> Iterator[DeployEnv]:
         )
         yield DeployEnv(endpoint=endpoint, env=env, vpc_id=vpc_id, subnet_ids=(subnets[0], subnets[1]), azs=azs)
     finally:
-        server.stop()
+        if server.stdin:
+            server.stdin.close()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

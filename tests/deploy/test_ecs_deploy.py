@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from stacks.app import ROOT, cdk_json_context, load_lockfile
-from tests.deploy.conftest import REGION, DeployEnv, register_image
+from tests.deploy.conftest import REGION, DeployEnv
 
 ACCOUNT = "123456789012"
 STACK = "BrPilotEcs"
@@ -48,8 +48,6 @@ def _client(service: str, deploy: DeployEnv) -> Any:
 
 @pytest.fixture(scope="module")
 def deployed(deploy_env: DeployEnv, tmp_path_factory: pytest.TempPathFactory) -> DeployEnv:
-    pin = load_lockfile(cdk_json_context()).get(REGION, "aws-ecs-2", "x86_64")
-    register_image(pin.image_id, f"bottlerocket-aws-ecs-2-x86_64-v{pin.image_version}", "x86_64")
     out = tmp_path_factory.mktemp("cdk.out")
     # Outside the project (no cdk.json): `cdk bootstrap` would otherwise synthesize the whole app first, to learn
     # environments the explicit aws://account/region already names.

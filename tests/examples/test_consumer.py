@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import once_per_run
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "examples" / "consumer"
 PUBLIC_MODULES = {
@@ -28,9 +30,7 @@ PUBLIC_MODULES = {
 }
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = tmp_path_factory.mktemp("consumer.out")
+def _synth(out: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(CDK_DISABLE_VERSION_CHECK="1", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
     result = subprocess.run(
@@ -51,6 +51,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+@pytest.fixture
+def template() -> dict[str, Any]:
+    """The example's template as the real CDK CLI synthesized it (once per test run, shared by the workers)."""
+    out = once_per_run("consumer", _synth)
     data: dict[str, Any] = json.loads((out / "Fleet.template.json").read_text())
     data["__path__"] = str(out / "Fleet.template.json")
     return data
@@ -65,7 +71,7 @@ def test_the_example_uses_only_the_public_api() -> None:
     assert (APP / "fleet.lock.json").is_file()
 
 
-@pytest.mark.cli_e2e  # `template` is the real CDK CLI's synth: `make test` runs it in its own step
+@pytest.mark.cli_e2e  # `template` is the real CDK CLI's synth
 def test_the_example_synthesizes_cluster_node_groups_and_ecs_capacity(template: dict[str, Any]) -> None:
     types = Counter(r["Type"] for r in template["Resources"].values())
     for kind in (
@@ -87,7 +93,7 @@ def test_the_example_synthesizes_cluster_node_groups_and_ecs_capacity(template: 
     assert {lt["Properties"]["LaunchTemplateData"].get("ImageId") for lt in lts} - {None} <= pinned
 
 
-@pytest.mark.cli_e2e  # `template` is the real CDK CLI's synth: `make test` runs it in its own step
+@pytest.mark.cli_e2e  # `template` is the real CDK CLI's synth
 def test_the_example_is_cfn_lint_clean(template: dict[str, Any]) -> None:
     result = subprocess.run(
         [str(Path(sys.executable).parent / "cfn-lint"), template["__path__"]],
