@@ -33,6 +33,7 @@ REGIONS = ("us-west-2", "eu-west-1")
 """The two regions the CLI tests seed."""
 
 _IN_PROCESS: set[str] = set()
+_TEST_CLIENTS: dict[tuple[Any, ...], Any] = {}
 
 
 def _account() -> str:
@@ -119,7 +120,7 @@ def register_amazon_image(
 def deregister_image(endpoint: str, region: str, image_id: str) -> None:
     """Deregister through the API, as a real deregistration would happen."""
     assert endpoint
-    boto3.client("ec2", region_name=region, endpoint_url=endpoint).deregister_image(ImageId=image_id)
+    Moto(endpoint).client("ec2", region).deregister_image(ImageId=image_id)
 
 
 def image_name(variant: str, arch: str, version: str) -> str:
@@ -182,7 +183,12 @@ class Moto:
     endpoint: str
 
     def client(self, service: str, region: str = REGIONS[0]) -> Any:
-        return boto3.client(service, region_name=region, endpoint_url=self.endpoint)
+        """A client of the server (one per service, region and test credentials for the whole session: clients are
+        stateless, and building one costs more than most moto calls)."""
+        key = (service, region, self.endpoint, os.environ.get("AWS_ACCESS_KEY_ID"))
+        if key not in _TEST_CLIENTS:
+            _TEST_CLIENTS[key] = boto3.client(service, region_name=region, endpoint_url=self.endpoint)
+        return _TEST_CLIENTS[key]
 
     def seed_bottlerocket_release(self, region: str, variant: str, arch: str, version: str, **kwargs: Any) -> str:
         return seed_bottlerocket_release(self.endpoint, region, variant, arch, version, **kwargs)

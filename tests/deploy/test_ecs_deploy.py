@@ -6,6 +6,7 @@ among them): assertions go to the service APIs, not to the stack status. See doc
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import time
 import tomllib
@@ -47,8 +48,14 @@ def _client(service: str, deploy: DeployEnv) -> Any:
 
 
 @pytest.fixture(scope="module")
-def deployed(deploy_env: DeployEnv, tmp_path_factory: pytest.TempPathFactory) -> DeployEnv:
-    out = tmp_path_factory.mktemp("cdk.out")
+def deploy_outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where ``cdk deploy`` writes the cloud assembly it synthesized and deployed from."""
+    return tmp_path_factory.mktemp("cdk.out")
+
+
+@pytest.fixture(scope="module")
+def deployed(deploy_env: DeployEnv, deploy_outdir: Path) -> DeployEnv:
+    out = deploy_outdir
     # Outside the project (no cdk.json): `cdk bootstrap` would otherwise synthesize the whole app first, to learn
     # environments the explicit aws://account/region already names.
     boot = _cdk(["bootstrap", f"aws://{ACCOUNT}/{REGION}"], deploy_env.env, cwd=Path(out))
@@ -85,6 +92,14 @@ def _resources(deploy: DeployEnv) -> dict[str, dict[str, Any]]:
 def _physical(deploy: DeployEnv, cfn_type: str) -> str:
     (resource,) = [r for r in _resources(deploy).values() if r["ResourceType"] == cfn_type]
     return str(resource["PhysicalResourceId"])
+
+
+@pytest.mark.deploy
+def test_br_stages_narrowed_what_the_cli_synthesized(deployed: DeployEnv, deploy_outdir: Path) -> None:
+    """``-c br:stages=pilot`` through the real CLI: the assembly it deployed from holds pilot's stacks only."""
+    manifest = json.loads((deploy_outdir / "manifest.json").read_text())
+    stacks = [k for k, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"]
+    assert stacks == ["BrPilot", "BrPilotNodes", "BrPilotEcs", "BrPilotOperators"]
 
 
 @pytest.mark.deploy

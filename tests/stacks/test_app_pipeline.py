@@ -15,7 +15,8 @@ import pytest
 from stacks.app import cdk_json_context
 from stacks.config import load_config
 from tests.conftest import copy_assembly, load_assembly, synthesized
-from tests.stacks.test_pipeline import ARN, CHECKOV, VENV_BIN, _buildspec, _stage, _stages
+from tests.stacks.checkov_scan import scan, skip_reason
+from tests.stacks.test_pipeline import ARN, VENV_BIN, _buildspec, _stage, _stages
 
 PIPELINE_KEYS = {"br:pipeline:connection-arn": ARN, "br:pipeline:repository": "example/constructs-br"}
 FRAMEWORK_STAGES = ["Source", "Build", "UpdatePipeline", "Assets"]
@@ -38,7 +39,7 @@ def full(full_outdir: Path) -> tuple[dict[str, Any], list[str]]:
     return _synth({}, full_outdir)
 
 
-def _pipeline_templates(outdir: Path) -> list[Path]:
+def pipeline_templates(outdir: Path) -> list[Path]:
     """The pipeline's own templates (the stage stacks are checked by tests/stacks/test_gates.py)."""
     files = sorted([*outdir.glob("BrPipeline*.template.json"), *outdir.glob("cross-region-stack-*.template.json")])
     assert "BrPipeline.template.json" in [f.name for f in files]
@@ -162,34 +163,14 @@ def test_no_connection_no_pipeline_stack(templates: Mapping[str, Any]) -> None:
 
 
 def test_the_real_pipeline_is_cfn_lint_and_checkov_clean(
-    full: tuple[dict[str, Any], list[str]], full_outdir: Path, repo_root: Path, tmp_path: Path
+    full: tuple[dict[str, Any], list[str]], full_outdir: Path, repo_root: Path
 ) -> None:
-    files = _pipeline_templates(full_outdir)
+    files = pipeline_templates(full_outdir)
     lint = subprocess.run(
         [str(VENV_BIN / "cfn-lint"), *map(str, files)], cwd=repo_root, capture_output=True, text=True, check=False
     )
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    assert CHECKOV.exists(), f"{CHECKOV} missing: run `make test` (it builds .venv-checkov)"
-    for f in files:
-        (tmp_path / f.name).write_text(f.read_text())
-    scan = subprocess.run(
-        [
-            str(CHECKOV),
-            "-d",
-            str(tmp_path),
-            "--framework",
-            "cloudformation",
-            "--compact",
-            "--skip-download",
-            "-o",
-            "json",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert scan.returncode in (0, 1), scan.stdout + scan.stderr
-    results = json.loads(scan.stdout)["results"]
+    results = scan("app-pipeline")["results"]
+    assert {c["file_path"].lstrip("/") for c in results["passed_checks"]} == {f.name for f in files}
     assert [f"{c['check_id']} {c['resource']}" for c in results["failed_checks"]] == []
-    assert all(len(str(c["check_result"].get("suppress_comment", "")).split()) >= 6 for c in results["skipped_checks"])
+    assert all(len(skip_reason(c).split()) >= 6 for c in results["skipped_checks"])

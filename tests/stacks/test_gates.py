@@ -18,10 +18,10 @@ from aws_cdk import aws_s3 as s3
 from constructs_br.compliance.checkov import skip_checkov
 from constructs_br.compliance.nag import acknowledge, add_nag_checks
 from constructs_br.errors import ConfigError
+from tests.stacks.checkov_scan import SKIP_REASON, scan, scanned_file, unexplained
 from tests.stacks.test_snapshots import STACKS
 
 VENV_BIN = Path(sys.executable).parent
-CHECKOV = Path(__file__).resolve().parents[2] / ".venv-checkov" / "bin" / "checkov"
 SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_snapshots"
 
 
@@ -103,81 +103,29 @@ def test_acknowledgements_only_go_through_the_helper(repo_root: Path) -> None:
 # --- checkov (its own venv, .venv-checkov: `make test` builds it from tools/checkov-requirements.txt) ---------
 
 
-_CHECKOV_FLAGS = ("--compact", "--skip-download", "-o", "json")
-
-
-def _checkov(directory: Path) -> dict[str, Any]:
-    """Run the pinned checkov over every CloudFormation template in ``directory``; offline (--skip-download).
-    Not --quiet: that drops passed and skipped checks from the JSON, and skips are checked for reasons."""
-    assert CHECKOV.exists(), f"{CHECKOV} missing: run `make test` (it builds .venv-checkov)"
-    result = subprocess.run(
-        [str(CHECKOV), *("-d", str(directory), "--framework", "cloudformation"), *_CHECKOV_FLAGS],
-        cwd=directory,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode in (0, 1), result.stdout + result.stderr  # 1 = failed checks; anything else broke
-    report = json.loads(result.stdout)
-    reports = report if isinstance(report, list) else [report]
-    assert [r["check_type"] for r in reports] == ["cloudformation"], result.stdout[:2000]
-    return dict(reports[0])
-
-
-def _skip_reason(check: Mapping[str, Any]) -> str:
-    return str(check["check_result"].get("suppress_comment") or "")
-
-
-def _unexplained(report: dict[str, Any]) -> list[str]:
-    """Failed checks, and skips whose comment is not a real reason (checkov accepts a skip without one)."""
-    results = report["results"]
-    failed = [f"{c['check_id']} {c['file_path']} {c['resource']}" for c in results["failed_checks"]]
-    weak = [
-        f"{c['check_id']} {c['file_path']} {c['resource']} (skip reason: {_skip_reason(c)!r})"
-        for c in results["skipped_checks"]
-        if len(_skip_reason(c).split()) < 6
-    ]
-    return failed + weak
-
-
 def test_checkov_passes_every_synthesized_template(assembly: Any) -> None:
-    directory = Path(assembly.directory)
-    report = _checkov(directory)
+    report = scan("app")
     assert report["summary"]["parsing_errors"] == 0, report["summary"]
-    assert _unexplained(report) == []
+    assert unexplained(report) == []
     scanned = {c["file_path"].lstrip("/") for c in report["results"]["passed_checks"]}
-    assert scanned == {p.name for p in directory.glob("*.template.json")}
+    assert scanned == {p.name for p in Path(assembly.directory).glob("*.template.json")}
     assert len(scanned) == len(STACKS)
     assert report["results"]["skipped_checks"], "the known findings are skipped with reasons, not gone"
 
 
-def test_checkov_gate_fails_on_a_planted_finding(tmp_path: Path) -> None:
-    bucket: dict[str, Any] = {"Type": "AWS::S3::Bucket", "Properties": {}}  # unlogged, unversioned, public-able
-    (tmp_path / "Planted.template.json").write_text(
-        json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Bucket": bucket}})
-    )
-    failed = {c["check_id"] for c in _checkov(tmp_path)["results"]["failed_checks"]}
+def test_checkov_gate_fails_on_a_planted_finding() -> None:
+    failed = {c["check_id"] for c in scan("planted")["results"]["failed_checks"]}
     assert {"CKV_AWS_18", "CKV_AWS_21"} <= failed  # access logging, versioning
     # A skip without a real reason is still unexplained; one with a reason through the helper's metadata passes.
-    bucket["Metadata"] = {"checkov": {"skip": [{"id": "CKV_AWS_18"}]}}
-    (tmp_path / "Planted.template.json").write_text(json.dumps({"Resources": {"Bucket": bucket}}))
-    assert any(u.startswith("CKV_AWS_18 ") for u in _unexplained(_checkov(tmp_path)))
+    assert any(u.startswith("CKV_AWS_18 ") for u in unexplained(scan("planted-skip-without-reason")))
 
 
-def test_skip_checkov_writes_metadata_that_checkov_honours(tmp_path: Path) -> None:
-    app = App(outdir=str(tmp_path))
-    stack = Stack(app, "Planted")
-    bucket = s3.CfnBucket(stack, "Bucket")
-    reason = "planted in a test to prove a skip suppresses exactly this check"
-    skip_checkov(bucket, "CKV_AWS_18", reason)
-    skip_checkov(bucket, "CKV_AWS_21", "replaced below so the helper keeps one entry per check")
-    skip_checkov(bucket, "CKV_AWS_21", reason)
-    app.synth()
-    metadata = json.loads((tmp_path / "Planted.template.json").read_text())["Resources"]["Bucket"]["Metadata"]
-    assert metadata["checkov"] == {
-        "skip": [{"id": "CKV_AWS_18", "comment": reason}, {"id": "CKV_AWS_21", "comment": reason}]
+def test_skip_checkov_writes_metadata_that_checkov_honours() -> None:
+    template = json.loads(scanned_file("skip-helper", "Planted.template.json").read_text())
+    assert template["Resources"]["Bucket"]["Metadata"]["checkov"] == {
+        "skip": [{"id": "CKV_AWS_18", "comment": SKIP_REASON}, {"id": "CKV_AWS_21", "comment": SKIP_REASON}]
     }
-    report = _checkov(tmp_path)
+    report = scan("skip-helper")
     skipped = {c["check_id"] for c in report["results"]["skipped_checks"]}
     failed = {c["check_id"] for c in report["results"]["failed_checks"]}
     assert skipped == {"CKV_AWS_18", "CKV_AWS_21"}

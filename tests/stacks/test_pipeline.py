@@ -31,14 +31,14 @@ from stacks.pipeline import (
     pinned_cdk_cli_version,
     stage_waves,
 )
+from tests.conftest import once_per_run
+from tests.stacks.checkov_scan import scan, skip_reason
 
 PIPELINE = "123456789012"
 OTHER = "210987654321"
 ARN = "arn:aws:codeconnections:us-east-1:123456789012:connection/0123abcd-0123-4567-89ab-0123456789ab"
 CONTEXT = {"br:pipeline:connection-arn": ARN, "br:pipeline:repository": "example/constructs-br"}
 VENV_BIN = Path(sys.executable).parent
-CHECKOV = Path(__file__).resolve().parents[2] / ".venv-checkov" / "bin" / "checkov"
-_CHECKOV_FLAGS = ("--compact", "--skip-download", "-o", "json")
 
 
 def _builder(stack_name: str, *, planted: bool = False) -> Callable[[Stage], None]:
@@ -129,10 +129,19 @@ def _role_statements(template: Mapping[str, Any], project_ref: Mapping[str, Any]
     ]
 
 
+def toy_pipeline() -> Path:
+    """Pilot and canary in the pipeline's account, production in another account and two regions: synthesized once
+    per test run (shared by the workers; read it, do not write to it)."""
+
+    def build(outdir: Path) -> None:
+        _synth(outdir, stage_waves(_targets()))
+
+    return once_per_run("toypipeline", build)
+
+
 @pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Pilot and canary in the pipeline's account, production in another account and two regions."""
-    return _synth(tmp_path_factory.mktemp("pipeline"), stage_waves(_targets()))
+def synthesized() -> Path:
+    return toy_pipeline()
 
 
 @pytest.fixture(scope="module")
@@ -360,7 +369,7 @@ def test_nag_covers_the_stage_copies_inside_the_pipeline(tmp_path: Path) -> None
     assert "BrPipeline/pilot-us-west-2/Platform/Planted" in paths
 
 
-def _pipeline_templates(outdir: Path) -> list[Path]:
+def pipeline_templates(outdir: Path) -> list[Path]:
     files = sorted(outdir.glob("*.template.json"))
     assert [f.name for f in files] == [
         "BrPipeline.template.json",
@@ -372,7 +381,7 @@ def _pipeline_templates(outdir: Path) -> list[Path]:
 
 def test_cfn_lint_clean_on_the_pipeline_templates(synthesized: Path, repo_root: Path) -> None:
     result = subprocess.run(
-        [str(VENV_BIN / "cfn-lint"), *map(str, _pipeline_templates(synthesized))],
+        [str(VENV_BIN / "cfn-lint"), *map(str, pipeline_templates(synthesized))],
         cwd=repo_root,  # picks up .cfnlintrc
         capture_output=True,
         text=True,
@@ -381,23 +390,15 @@ def test_cfn_lint_clean_on_the_pipeline_templates(synthesized: Path, repo_root: 
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_checkov_finds_nothing_unexplained(synthesized: Path, tmp_path: Path) -> None:
-    assert CHECKOV.exists(), f"{CHECKOV} missing: run `make test` (it builds .venv-checkov)"
-    for f in _pipeline_templates(synthesized):
-        (tmp_path / f.name).write_text(f.read_text())  # only the pipeline's templates, not the stage assemblies
-    result = subprocess.run(
-        [str(CHECKOV), "-d", str(tmp_path), "--framework", "cloudformation", *_CHECKOV_FLAGS],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode in (0, 1), result.stdout + result.stderr
-    results = json.loads(result.stdout)["results"]
+def test_checkov_finds_nothing_unexplained() -> None:
+    results = scan("toy-pipeline")["results"]  # only the pipeline's templates, not the stage assemblies
+    assert {c["file_path"].lstrip("/") for c in results["passed_checks"]} == {
+        f.name for f in pipeline_templates(toy_pipeline())
+    }
     assert [f"{c['check_id']} {c['resource']}" for c in results["failed_checks"]] == []
     skipped = results["skipped_checks"]
     assert {c["check_id"] for c in skipped} == {"CKV_AWS_18", "CKV_AWS_21", "CKV_AWS_111"}
-    assert all(len(str(c["check_result"].get("suppress_comment", "")).split()) >= 6 for c in skipped)
+    assert all(len(skip_reason(c).split()) >= 6 for c in skipped)
 
 
 # --- configuration errors ------------------------------------------------------------------------------------

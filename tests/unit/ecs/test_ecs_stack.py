@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import synth_with
 from tests.unit.ecs.helpers import of_type, user_data_text
+from tests.unit.stacks.test_config import IMPORTED_VPC
 
 ECS_STACKS = ("BrPilotEcs", "BrCanaryEcs", "BrProductionEcs")
 
@@ -41,10 +42,7 @@ def test_pilot_user_data_signals_its_own_asg(templates: Mapping[str, Any]) -> No
 
 
 def test_imported_vpc_makes_the_ecs_stack_standalone(tmp_path: Path) -> None:
-    templates = synth_with(
-        {"br:pilot:vpc-id": "vpc-0123456789abcdef0", "br:pilot:private-subnet-ids": "subnet-0a1b2c3d,subnet-0e1f2a3b"},
-        tmp_path,
-    )
+    templates = synth_with(IMPORTED_VPC, tmp_path)
     text = str(templates["BrPilotEcs"])
     assert "Fn::ImportValue" not in text
     (asg,) = of_type(templates["BrPilotEcs"], "AWS::AutoScaling::AutoScalingGroup").values()

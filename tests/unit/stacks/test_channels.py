@@ -95,7 +95,7 @@ def test_a_stage_runs_its_own_channel(tmp_path: Path) -> None:
 
 def test_an_unknown_channel_names_the_stage_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
-        synth_with({"br:pilot:channel": "nightly"}, tmp_path)
+        synth_with({"br:pilot:channel": "nightly", "br:stages": "pilot"}, tmp_path)
     (problem,) = exc.value.problems
     assert problem.field == "br:pilot:channel"
     assert problem.value == "nightly"

@@ -91,8 +91,16 @@ def test_unknown_stage_is_a_named_error() -> None:
         load_config({}).stage("staging")
 
 
+IMPORTED_VPC = {
+    "br:pilot:vpc-id": "vpc-0123456789abcdef0",
+    "br:pilot:private-subnet-ids": "subnet-0a1b2c3d,subnet-0e1f2a3b",
+    "br:stages": "pilot",  # the keys are pilot's: synthesize pilot only
+}
+"""Pilot on an existing VPC (shared with tests/unit/ecs/test_ecs_stack.py: one synth for both)."""
+
+
 def test_region_override_reaches_the_template(tmp_path: Path) -> None:
-    templates = synth_with({"br:pilot:region": "eu-west-1"}, tmp_path)
+    templates = synth_with({"br:pilot:region": "eu-west-1", "br:stages": "pilot"}, tmp_path)
     subnets = [
         r["Properties"]["AvailabilityZone"]
         for r in templates["BrPilot"]["Resources"].values()
@@ -103,10 +111,7 @@ def test_region_override_reaches_the_template(tmp_path: Path) -> None:
 
 
 def test_imported_vpc_creates_no_network_and_no_custom_resource(tmp_path: Path) -> None:
-    templates = synth_with(
-        {"br:pilot:vpc-id": "vpc-0123456789abcdef0", "br:pilot:private-subnet-ids": "subnet-01234567,subnet-89abcdef"},
-        tmp_path,
-    )
+    templates = synth_with(IMPORTED_VPC, tmp_path)
     types = {r["Type"] for r in templates["BrPilot"]["Resources"].values()}
     assert "AWS::EC2::VPC" not in types
     assert not any(t.startswith("Custom::") or t == "AWS::Lambda::Function" for t in types)
@@ -117,7 +122,7 @@ def test_imported_vpc_creates_no_network_and_no_custom_resource(tmp_path: Path) 
 
 def test_a_region_without_pins_fails_synth_with_the_refresh_command(tmp_path: Path) -> None:
     with pytest.raises(MissingPinError) as exc:
-        synth_with({"br:pilot:region": "eu-central-1"}, tmp_path)
+        synth_with({"br:pilot:region": "eu-central-1", "br:stages": "pilot"}, tmp_path)
     message = str(exc.value)
     assert "eu-central-1" in message
     assert "brctl pins refresh --region eu-central-1 --variant" in message

@@ -252,7 +252,8 @@ def test_runbook_blue_green_from_context_leaves_blue_byte_identical(
 
 
 def _pilot_ecs(context: Mapping[str, Any], outdir: Path) -> Stack:
-    app = build_app({**cdk_json_context(), **context}, outdir=str(outdir))
+    """``BrPilotEcs`` of the app built with ``context`` (pilot only: the other stages' stacks are not read)."""
+    app = build_app({**cdk_json_context(), "br:stages": "pilot", **context}, outdir=str(outdir))
     stack = app.node.find_child("BrPilotEcs")
     assert isinstance(stack, Stack)
     return stack
