@@ -5,7 +5,6 @@ clusters. tests/stacks/test_pipeline.py covers the pipeline construct itself wit
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,9 @@ import pytest
 from stacks.app import cdk_json_context
 from stacks.config import load_config
 from tests.conftest import copy_assembly, load_assembly, synthesized
+from tests.stacks.cfn_lint_scan import described, lint, linted
 from tests.stacks.checkov_scan import scan, skip_reason
-from tests.stacks.test_pipeline import ARN, VENV_BIN, _buildspec, _stage, _stages
+from tests.stacks.test_pipeline import ARN, _buildspec, _stage, _stages
 
 PIPELINE_KEYS = {"br:pipeline:connection-arn": ARN, "br:pipeline:repository": "example/constructs-br"}
 FRAMEWORK_STAGES = ["Source", "Build", "UpdatePipeline", "Assets"]
@@ -163,13 +163,12 @@ def test_no_connection_no_pipeline_stack(templates: Mapping[str, Any]) -> None:
 
 
 def test_the_real_pipeline_is_cfn_lint_and_checkov_clean(
-    full: tuple[dict[str, Any], list[str]], full_outdir: Path, repo_root: Path
+    full: tuple[dict[str, Any], list[str]], full_outdir: Path
 ) -> None:
     files = pipeline_templates(full_outdir)
-    lint = subprocess.run(
-        [str(VENV_BIN / "cfn-lint"), *map(str, files)], cwd=repo_root, capture_output=True, text=True, check=False
-    )
-    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert [f.name for f in linted("app-pipeline")] == [f.name for f in files]
+    matches = lint("app-pipeline")
+    assert matches == [], described(matches)
     results = scan("app-pipeline")["results"]
     assert {c["file_path"].lstrip("/") for c in results["passed_checks"]} == {f.name for f in files}
     assert [f"{c['check_id']} {c['resource']}" for c in results["failed_checks"]] == []

@@ -18,6 +18,7 @@ from aws_cdk import aws_s3 as s3
 from constructs_br.compliance.checkov import skip_checkov
 from constructs_br.compliance.nag import acknowledge, add_nag_checks
 from constructs_br.errors import ConfigError
+from tests.stacks.cfn_lint_scan import described, lint, linted
 from tests.stacks.checkov_scan import SKIP_REASON, scan, scanned_file, unexplained
 from tests.stacks.test_snapshots import STACKS
 
@@ -165,33 +166,18 @@ def test_checkov_metadata_only_goes_through_the_helper(repo_root: Path) -> None:
 # --- cfn-lint ------------------------------------------------------------------------------------------------
 
 
-def _cfn_lint(files: list[Path], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(VENV_BIN / "cfn-lint"), *map(str, files)], cwd=cwd, capture_output=True, text=True, check=False
-    )
-
-
-def test_cfn_lint_clean_on_every_template(assembly: Any, repo_root: Path) -> None:
-    files = sorted(Path(assembly.directory).glob("*.template.json"))
+def test_cfn_lint_clean_on_every_template(assembly: Any) -> None:
+    files = linted("app")
+    assert [f.name for f in files] == sorted(p.name for p in Path(assembly.directory).glob("*.template.json"))
     assert len(files) == len(STACKS)
-    result = _cfn_lint(files, repo_root)  # repo root: picks up .cfnlintrc (each ignore has its reason there)
-    assert result.returncode == 0, result.stdout + result.stderr
+    matches = lint("app")
+    assert matches == [], described(matches)
 
 
-def test_cfn_lint_catches_a_planted_error_and_warning(tmp_path: Path, repo_root: Path) -> None:
-    bad = {
-        "Resources": {
-            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": "not-a-number"}},
-            "Unused": {"Type": "AWS::SNS::Topic", "DependsOn": "Queue", "Properties": {"Bogus": 1}},
-        },
-        "Parameters": {"NeverUsed": {"Type": "String"}},
-    }
-    path = tmp_path / "Bad.template.json"
-    path.write_text(json.dumps(bad))
-    result = _cfn_lint([path], repo_root)
-    assert result.returncode != 0
-    assert re.search(r"\bE\d{4}\b", result.stdout), result.stdout  # an error ...
-    assert re.search(r"\bW\d{4}\b", result.stdout), result.stdout  # ... and a warning (unused parameter)
+def test_cfn_lint_catches_a_planted_error_and_warning() -> None:
+    levels = {m["Level"]: m["Rule"]["Id"] for m in lint("planted")}
+    assert re.fullmatch(r"E\d{4}", levels.get("Error", "")), levels  # an error ...
+    assert re.fullmatch(r"W\d{4}", levels.get("Warning", "")), levels  # ... and a warning (unused parameter)
 
 
 # --- syrupy snapshots ----------------------------------------------------------------------------------------
