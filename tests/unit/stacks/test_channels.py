@@ -86,10 +86,11 @@ def test_a_stage_runs_its_own_channel(tmp_path: Path) -> None:
     """canary and production share us-east-1: a pin promoted to canary only reaches canary's templates — and
     production's once it reads the canary channel."""
     path = _with_canary_pin(tmp_path)
-    templates = synth_with({"br:lockfile": str(path)}, tmp_path / "a")
+    both = {"br:lockfile": str(path), "br:stages": "canary,production"}  # the stages in us-east-1
+    templates = synth_with(both, tmp_path / "a")
     assert _ecs_images(templates["BrCanaryEcs"]) == {NEW_AMI}
     assert NEW_AMI not in _ecs_images(templates["BrProductionEcs"])
-    moved = synth_with({"br:lockfile": str(path), "br:production:channel": "canary"}, tmp_path / "b")
+    moved = synth_with({**both, "br:production:channel": "canary"}, tmp_path / "b")
     assert _ecs_images(moved["BrProductionEcs"]) == {NEW_AMI}
 
 
