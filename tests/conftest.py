@@ -25,11 +25,11 @@ from stacks.app import ROOT, build_app, cdk_json_context
 def shared_botocore_loader() -> Iterator[None]:
     """Every botocore session in this worker shares one data loader, so service models are parsed once per worker.
 
-    ``brctl`` opens a fresh ``boto3.Session`` per client (right for a CLI run), and each fresh session re-reads and
-    JSON-parses the service model files (``ec2`` alone is several MB): in the CLI tests that was a third of their
-    time. The models are read-only data and botocore already shares one loader among all clients of a session; this
-    only extends that to all sessions of the test process. Requests, credentials, regions and endpoints are
-    unchanged."""
+    Each boto3 session re-reads and JSON-parses the service model files (``ec2`` alone is several MB), and the tests
+    make many: ``brctl`` keeps one per region, profile and ``AWS_*`` environment, which tests vary, and the tests'
+    own clients add theirs. The models are read-only data and botocore already shares one loader among all clients
+    of a session; this only extends that to all sessions of the test process. Requests, credentials, regions and
+    endpoints are unchanged."""
     import botocore.loaders
     import botocore.session
 
