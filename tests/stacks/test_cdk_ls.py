@@ -52,8 +52,8 @@ def test_cdk_ls_shows_every_stack_with_its_environment(assembly: Any, expected: 
 
 
 def test_a_bad_br_stages_fails_the_cli_with_the_named_error(tmp_path: Path) -> None:
-    """What a good value narrows the CLI to is asserted on the assembly the real ``cdk deploy`` synthesizes with
-    ``-c br:stages=pilot`` (tests/deploy), so the CLI runs the app once for both."""
+    """The CLI hands ``-c`` to the app, which refuses a stage it does not know before building anything. What a good
+    value narrows synthesis to is tests/unit/stacks/test_regions.py's (the app's logic, not the CLI's)."""
     bad = cdk_cli(["ls", "-c", "br:stages=staging", "--output", str(tmp_path / "bad")])
     assert bad.returncode != 0
     assert "error: br:stages: got 'staging'; allowed: comma-separated stages of: pilot | canary | production" in (
