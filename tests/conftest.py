@@ -123,14 +123,18 @@ def synthesized(context_overrides: Mapping[str, Any] | None = None) -> Path:
     )
 
 
-def cdk_cli(args: Sequence[str], cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    """The real CDK CLI from node_modules (``npx --no-install cdk ...``) with no AWS credentials or profile, offline."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(CDK_DISABLE_VERSION_CHECK="1", AWS_EC2_METADATA_DISABLED="true", CDK_DISABLE_CLI_TELEMETRY="true")
+def cdk_cli(
+    args: Sequence[str], cwd: Path = ROOT, timeout: int = 300, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real CDK CLI from node_modules (``node_modules/.bin/cdk ...``), offline: by default with no AWS
+    credentials, profile or endpoint in its environment; ``env`` replaces that environment (e.g. a moto endpoint)."""
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(CDK_DISABLE_VERSION_CHECK="1", AWS_EC2_METADATA_DISABLED="true", CDK_DISABLE_CLI_TELEMETRY="true")
     return subprocess.run(
-        ["npx", "--no-install", "cdk", *args],
+        [str(ROOT / "node_modules" / ".bin" / "cdk"), *args],
         cwd=cwd,
-        env=env,
+        env=dict(env),
         capture_output=True,
         text=True,
         check=False,

@@ -6,35 +6,19 @@ among them): assertions go to the service APIs, not to the stack status. See doc
 from __future__ import annotations
 
 import base64
-import subprocess
 import time
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from stacks.app import ROOT, cdk_json_context, load_lockfile
-from tests.conftest import copy_assembly, synthesized
+from stacks.app import cdk_json_context, load_lockfile
+from tests.conftest import cdk_cli, copy_assembly, synthesized
 from tests.deploy.conftest import REGION, DeployEnv
 
 ACCOUNT = "123456789012"
 STACK = "BrPilotEcs"
-
-
-def _cdk(
-    args: list[str], env: dict[str, str], timeout: int = 180, cwd: Path = ROOT
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(ROOT / "node_modules" / ".bin" / "cdk"), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-    )
 
 
 def _client(service: str, deploy: DeployEnv) -> Any:
@@ -54,7 +38,7 @@ def deployed(deploy_env: DeployEnv, tmp_path_factory: pytest.TempPathFactory) ->
     the app with cdk.json and ``-c`` as pytest builds it is tests/stacks/test_cli_equivalence.py's."""
     # Outside the project (no cdk.json): `cdk bootstrap` would otherwise synthesize the whole app first, to learn
     # environments the explicit aws://account/region already names.
-    boot = _cdk(["bootstrap", f"aws://{ACCOUNT}/{REGION}"], deploy_env.env, cwd=tmp_path_factory.mktemp("boot"))
+    boot = cdk_cli(["bootstrap", f"aws://{ACCOUNT}/{REGION}"], tmp_path_factory.mktemp("boot"), env=deploy_env.env)
     assert boot.returncode == 0, boot.stdout + boot.stderr
     context = {
         "br:stages": "pilot",
@@ -64,8 +48,8 @@ def deployed(deploy_env: DeployEnv, tmp_path_factory: pytest.TempPathFactory) ->
     }
     # A private copy: the CLI writes its lock files into the assembly directory it reads.
     assembly = copy_assembly(synthesized(context), tmp_path_factory.mktemp("cdk.out"))
-    deploy = _cdk(
-        ["deploy", STACK, "--app", str(assembly), "--require-approval", "never", "--exclusively"], deploy_env.env
+    deploy = cdk_cli(
+        ["deploy", STACK, "--app", str(assembly), "--require-approval", "never", "--exclusively"], env=deploy_env.env
     )
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
     (assembly / "deploy.log").write_text(deploy.stdout + deploy.stderr)

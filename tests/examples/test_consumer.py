@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import once_per_run
+from tests.conftest import cdk_cli, once_per_run
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "examples" / "consumer"
@@ -31,25 +30,7 @@ PUBLIC_MODULES = {
 
 
 def _synth(out: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(CDK_DISABLE_VERSION_CHECK="1", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
-    result = subprocess.run(
-        [
-            str(ROOT / "node_modules" / ".bin" / "cdk"),
-            "synth",
-            "--app",
-            f"{sys.executable} app.py",
-            "-o",
-            str(out),
-            "--quiet",
-        ],
-        cwd=APP,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = cdk_cli(["synth", "--app", f"{sys.executable} app.py", "-o", str(out), "--quiet"], cwd=APP)
     assert result.returncode == 0, result.stderr[-3000:]
 
 
