@@ -188,14 +188,26 @@ def assembly() -> cx_api.CloudAssembly:
     return load_assembly(synthesized({}))
 
 
+def read_templates(directory: Path) -> dict[str, dict[str, Any]]:
+    """Stack name → template of the top-level stacks of the cloud assembly in ``directory`` (the stacks
+    ``CloudAssembly(directory).stacks`` lists, in the manifest's order rather than its dependency order), read as JSON
+    rather than marshalled through jsii (about ten times faster for the whole app)."""
+    manifest = json.loads((directory / "manifest.json").read_text())
+    out: dict[str, dict[str, Any]] = {}
+    for artifact_id, artifact in manifest["artifacts"].items():
+        if artifact["type"] == "aws:cloudformation:stack":
+            props = artifact["properties"]
+            out[props.get("stackName", artifact_id)] = json.loads((directory / props["templateFile"]).read_text())
+    return out
+
+
 @pytest.fixture(scope="session")
 def templates(assembly: Any) -> Mapping[str, dict[str, Any]]:
     """Stack name → template dict."""
-    return {stack.stack_name: stack.template for stack in assembly.stacks}
+    return read_templates(Path(assembly.directory))
 
 
 def synth_with(context_overrides: Mapping[str, Any], tmp_path: Path) -> Mapping[str, dict[str, Any]]:
     """Synthesize the app with cdk.json's context plus overrides (what ``-c key=value`` does) into ``tmp_path``:
     a copy of :func:`synthesized`, so callers with the same overrides share one synth."""
-    outdir = copy_assembly(synthesized(context_overrides), tmp_path)
-    return {stack.stack_name: stack.template for stack in load_assembly(outdir).stacks}
+    return read_templates(copy_assembly(synthesized(context_overrides), tmp_path))
