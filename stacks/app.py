@@ -139,8 +139,13 @@ def build_stage_stacks(
 
 
 def account_roles(config: AppConfig, account: str) -> tuple[str, ...]:
-    """The operator role names of every stage and region of ``config`` in ``account`` (IAM is account-wide)."""
-    names = (operator_role_names(s.name, prefix=s.role_name_prefix) for s in config.stages if s.account == account)
+    """The operator role names of every stage and region ``config`` configures in ``account`` (IAM is account-wide),
+    synthesized or not: narrowing synthesis with ``br:stages`` does not change a stage's Guard rule."""
+    names = (
+        operator_role_names(s.name, prefix=s.role_name_prefix)
+        for s in config.configured or config.stages
+        if s.account == account
+    )
     return tuple(dict.fromkeys(n for pair in names for n in pair))
 
 

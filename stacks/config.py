@@ -251,6 +251,10 @@ class AppConfig:
     """Every stack set to synthesize: one :class:`StageConfig` per stage and region (primary region first)."""
 
     stages: tuple[StageConfig, ...]
+    configured: tuple[StageConfig, ...] = ()
+    """Every stage and region the context configures, synthesized or not (``br:stages`` narrows ``stages`` only):
+    what account-wide facts, such as the operator roles a Guard rule allows, are computed from, so that narrowing
+    synthesis to a stage leaves its templates unchanged."""
 
     def stage(self, name: str, region: str | None = None) -> StageConfig:
         """The stage's stack set in ``region`` (default: its primary region)."""
@@ -450,14 +454,14 @@ def selected_stages(context: Mapping[str, Any]) -> tuple[StageName, ...]:
 
 def load_config(context: Mapping[str, Any]) -> AppConfig:
     """Build the app configuration from the embedded defaults plus CDK context overrides: one stack set per stage
-    (of ``br:stages``) and region. Every problem of every stage and region comes in one :class:`ConfigError`."""
+    (of ``br:stages``) and region. Every stage is configured and checked, selected or not (a narrowed synth still
+    refuses a bad key of another stage, and account-wide facts cover every stage); every problem of every stage and
+    region comes in one :class:`ConfigError`."""
     account = str(context.get("br:account", DEFAULT_ACCOUNT))
     selected = selected_stages(context)
     stages = []
     p = Problems()
     for base in default_stages(DEFAULT_ACCOUNT):
-        if base.name not in selected:
-            continue
         regions = _regions(base, context, p)
         try:
             operator = update_operator_config(base.name, context)
@@ -475,4 +479,4 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
             except ConfigError as err:
                 p.extend(err.problems)
     p.raise_if_any()
-    return AppConfig(stages=tuple(stages))
+    return AppConfig(stages=tuple(s for s in stages if s.name in selected), configured=tuple(stages))

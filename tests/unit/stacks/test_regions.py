@@ -9,6 +9,7 @@ import pytest
 
 from constructs_br.errors import ConfigError
 from constructs_br.images.lockfile import MissingPinError
+from stacks.app import account_roles, cdk_json_context
 from stacks.config import load_config
 from tests.conftest import synth_with
 
@@ -82,6 +83,20 @@ def test_unknown_stage_region_is_named() -> None:
 def test_br_stages_narrows_synthesis(tmp_path: Path) -> None:
     templates = synth_with({"br:stages": "pilot"}, tmp_path)
     assert sorted(templates) == ["BrPilot", "BrPilotEcs", "BrPilotNodes", "BrPilotOperators"]
+
+
+def test_narrowing_keeps_account_wide_facts_of_every_stage() -> None:
+    """br:stages narrows what is synthesized, not what is configured: the Guard rule's operator roles still name
+    every stage in the account (a narrowed pilot deploy must not flag canary's and production's roles), and a bad
+    key of a stage left out is still refused."""
+    context = {**cdk_json_context(), **TWO}
+    full, narrowed = load_config(context), load_config({**context, "br:stages": "pilot"})
+    assert [s.name for s in narrowed.stages] == ["pilot"]
+    account = narrowed.stages[0].account
+    assert account_roles(narrowed, account) == account_roles(full, account)
+    assert len(account_roles(full, account)) == 8  # control + admin for pilot, canary, production and eu-west-1
+    with pytest.raises(ConfigError, match=r"stages\.production\.region: got 'mars-1'"):
+        load_config({**cdk_json_context(), "br:stages": "pilot", "br:production:region": "mars-1"})
 
 
 def test_every_region_synthesizes_its_own_stack_set_from_its_own_pins(tmp_path: Path) -> None:
