@@ -115,8 +115,13 @@ def synthesized(context_overrides: Mapping[str, Any] | None = None) -> Path:
     """The app synthesized with cdk.json's context plus ``context_overrides``, once per test run for each distinct
     set of overrides: the cloud assembly directory (shared — read it, do not write to it).
 
-    Synthesized in-process (nag plugins run, as in ``cdk synth``) through :func:`once_per_run`."""
+    With overrides, synthesized in this process (``build_app`` with cdk.json's context; nag plugins run, as in ``cdk
+    synth``) through :func:`once_per_run`. Without, it is :func:`cli_synthesized`: what the real CDK CLI wrote for
+    ``make synth``, so the default app's tests read exactly what users deploy and the app is not synthesized twice;
+    tests/stacks/test_cli_equivalence.py checks the in-process build against it."""
     overrides = dict(context_overrides or {})
+    if not overrides:
+        return cli_synthesized()
     return once_per_run(
         _context_key(overrides),
         lambda outdir: build_app({**cdk_json_context(), **overrides}, outdir=str(outdir)).synth(),
