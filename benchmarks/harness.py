@@ -226,7 +226,16 @@ def _test_suite(t: Mapping[str, Any]) -> list[str]:
     ]
     lines += [*_table(["run", "total s", *(f"{n} s" for n in names), "exit"], rows), ""]
     lines += [f"- pytest, run {i + 1}: " + "; ".join(r["pytest_summaries"]) for i, r in enumerate(runs)]
-    warm = float(runs[-1]["total_s"])
-    verdict = "met" if warm <= TEST_SUITE_TARGET_S and runs[-1]["exit_code"] == 0 else "NOT met"
-    lines += [f"- warm `make test` <= {TEST_SUITE_TARGET_S:.0f} s: {warm:.1f} s -> {verdict}", ""]
+    # Warm = every run after the first; their median, since this shared machine varies by 10 % or more run to run.
+    warm_runs = runs[1:] or runs
+    totals = sorted(float(r["total_s"]) for r in warm_runs)
+    mid = len(totals) // 2
+    warm = totals[mid] if len(totals) % 2 else (totals[mid - 1] + totals[mid]) / 2
+    green = all(r["exit_code"] == 0 for r in warm_runs)
+    verdict = "met" if warm <= TEST_SUITE_TARGET_S and green else "NOT met"
+    lines += [
+        f"- warm `make test` <= {TEST_SUITE_TARGET_S:.0f} s: median of the warm runs (2..{len(runs)}) {warm:.1f} s "
+        f"(range {totals[0]:.1f}-{totals[-1]:.1f} s) -> {verdict}",
+        "",
+    ]
     return lines
