@@ -217,7 +217,7 @@ def _test_suite(t: Mapping[str, Any]) -> list[str]:
         "## 5. Test suite (`make test`)",
         "",
         f"Measured separately, not by this bench: `{t['command']}`, {t['date']}, commit {t['commit']}, "
-        f"{len(runs)} runs in a row (the last one warm).",
+        f"{len(runs)} runs in a row (every run after the first is warm).",
         "",
     ]
     rows = [
