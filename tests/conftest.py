@@ -76,7 +76,7 @@ def _synth_cache_root(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 _SYNTH_CACHE: dict[str, Path] = {}
-_SYNTHESIZED: dict[str, Path] = {}
+_BUILT: dict[str, Path] = {}  # this process's memo of once_per_run: key -> directory
 
 
 def _context_key(context_overrides: Mapping[str, Any]) -> str:
@@ -95,8 +95,8 @@ def once_per_run(key: str, build: Callable[[Path], None]) -> Path:
     """``<cache>/<key>``, built by ``build(directory)`` once per test run whichever xdist worker asks first (under a
     file lock; the others wait and reuse it). A build that raises leaves nothing behind and is retried by the next
     caller, so every caller sees the same error. Shared: read the directory, do not write to it."""
-    if key in _SYNTHESIZED:
-        return _SYNTHESIZED[key]
+    if key in _BUILT:
+        return _BUILT[key]
     root = _SYNTH_CACHE.get("root") or Path(tempfile.mkdtemp(prefix="synth-cache-"))
     _SYNTH_CACHE.setdefault("root", root)
     root.mkdir(parents=True, exist_ok=True)
@@ -107,7 +107,7 @@ def once_per_run(key: str, build: Callable[[Path], None]) -> Path:
             shutil.rmtree(outdir, ignore_errors=True)  # a build that raised part-way
             build(outdir)
             done.touch()
-    _SYNTHESIZED[key] = outdir
+    _BUILT[key] = outdir
     return outdir
 
 

@@ -7,16 +7,16 @@ cfn-lint runs from the repository root, so ``.cfnlintrc`` applies (each ignore h
 
 from __future__ import annotations
 
+import functools
 import json
-import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from stacks.app import ROOT
-from tests.conftest import once_per_run, synthesized
+from tests.conftest import once_per_run
+from tests.stacks.gated_templates import TEMPLATE_SETS, copy_templates
 
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 
@@ -30,35 +30,8 @@ PLANTED: dict[str, Any] = {
 """An error (a string where a number belongs, an unknown property) and a warning (an unused parameter)."""
 
 
-def _app() -> list[Path]:
-    return sorted(synthesized({}).glob("*.template.json"))
-
-
-def _toy_pipeline() -> list[Path]:
-    from tests.stacks.test_pipeline import pipeline_templates, toy_pipeline
-
-    return pipeline_templates(toy_pipeline())
-
-
-def _app_pipeline() -> list[Path]:
-    from tests.stacks.test_app_pipeline import PIPELINE_KEYS, pipeline_templates
-
-    return pipeline_templates(synthesized(PIPELINE_KEYS))
-
-
-INPUTS: dict[str, Callable[[], list[Path]]] = {
-    "app": _app,
-    "toy-pipeline": _toy_pipeline,
-    "app-pipeline": _app_pipeline,
-}
-
-
 def _run(out: Path) -> None:
-    files: list[Path] = []
-    for label, templates in INPUTS.items():
-        (out / label).mkdir(parents=True)
-        for f in templates():
-            files.append(Path(shutil.copy2(f, out / label / f.name)))
+    files = [f for label, templates in TEMPLATE_SETS.items() for f in copy_templates(templates(), out / label)]
     (out / "planted").mkdir()
     (out / "planted" / "Bad.template.json").write_text(json.dumps(PLANTED))
     files.append(out / "planted" / "Bad.template.json")
@@ -71,16 +44,21 @@ def _run(out: Path) -> None:
 
 def linted(label: str) -> list[Path]:
     """The files linted under ``label`` (``planted``: the planted template)."""
-    assert label in (*INPUTS, "planted"), label
+    assert label in (*TEMPLATE_SETS, "planted"), label
     return sorted((once_per_run("cfnlint", _run) / label).glob("*.template.json"))
 
 
 def lint(label: str) -> list[dict[str, Any]]:
     """cfn-lint's matches in ``label``'s files."""
-    out = once_per_run("cfnlint", _run)
-    directory = str(out / label) + "/"
-    matches: list[dict[str, Any]] = json.loads((out / "matches.json").read_text())
-    return [m for m in matches if str(m["Filename"]).startswith(directory)]
+    directory = str(once_per_run("cfnlint", _run) / label) + "/"
+    return [m for m in _matches() if str(m["Filename"]).startswith(directory)]
+
+
+@functools.cache
+def _matches() -> list[dict[str, Any]]:
+    """The run's matches, parsed once per process (every label's :func:`lint` reads them)."""
+    matches: list[dict[str, Any]] = json.loads((once_per_run("cfnlint", _run) / "matches.json").read_text())
+    return matches
 
 
 def described(matches: list[dict[str, Any]]) -> str:

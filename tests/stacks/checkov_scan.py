@@ -9,6 +9,7 @@ would report them.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from stacks.app import ROOT
-from tests.conftest import once_per_run, synthesized
+from tests.conftest import once_per_run
+from tests.stacks.gated_templates import TEMPLATE_SETS, copy_templates
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 FLAGS = ("--framework", "cloudformation", "--compact", "--skip-download", "-o", "json")
@@ -31,16 +33,6 @@ SKIP_REASON = "planted in a test to prove a skip suppresses exactly this check"
 def _write(directory: Path, name: str, template: Mapping[str, Any]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / name).write_text(json.dumps(template))
-
-
-def _copy_templates(files: list[Path], directory: Path) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    for f in files:
-        shutil.copy2(f, directory / f.name)  # templates only: not the nested stage assemblies, not the assets
-
-
-def _app(directory: Path) -> None:
-    _copy_templates(sorted(synthesized({}).glob("*.template.json")), directory)
 
 
 def _planted(directory: Path) -> None:
@@ -74,25 +66,18 @@ def _skip_helper(directory: Path) -> None:
             shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
 
 
-def _toy_pipeline(directory: Path) -> None:
-    from tests.stacks.test_pipeline import pipeline_templates, toy_pipeline
+def _copied(templates: Callable[[], list[Path]]) -> Callable[[Path], None]:
+    def write(directory: Path) -> None:
+        copy_templates(templates(), directory)
 
-    _copy_templates(pipeline_templates(toy_pipeline()), directory)
-
-
-def _app_pipeline(directory: Path) -> None:
-    from tests.stacks.test_app_pipeline import PIPELINE_KEYS, pipeline_templates
-
-    _copy_templates(pipeline_templates(synthesized(PIPELINE_KEYS)), directory)
+    return write
 
 
 INPUTS: dict[str, Callable[[Path], None]] = {
-    "app": _app,
+    **{label: _copied(templates) for label, templates in TEMPLATE_SETS.items()},
     "planted": _planted,
     "planted-skip-without-reason": _planted_skip_without_reason,
     "skip-helper": _skip_helper,
-    "toy-pipeline": _toy_pipeline,
-    "app-pipeline": _app_pipeline,
 }
 
 
@@ -113,18 +98,25 @@ def scan(label: str) -> dict[str, Any]:
     ``failed_checks``, ``skipped_checks``) with ``file_path`` relative to the label's directory
     (``/X.template.json``)."""
     assert label in INPUTS, label
-    report = json.loads((once_per_run("checkov", _run) / "report.json").read_text())
-    reports = report if isinstance(report, list) else [report]
-    assert [r["check_type"] for r in reports] == ["cloudformation"], str(report)[:2000]
+    report = _report()
     prefix = f"/{label}/"
     results: dict[str, list[dict[str, Any]]] = {}
     for kind in ("passed_checks", "failed_checks", "skipped_checks"):
         results[kind] = [
             {**c, "file_path": c["file_path"][len(prefix) - 1 :]}
-            for c in reports[0]["results"][kind]
+            for c in report["results"][kind]
             if c["file_path"].startswith(prefix)
         ]
-    return {"summary": reports[0]["summary"], "results": results}
+    return {"summary": report["summary"], "results": results}
+
+
+@functools.cache
+def _report() -> dict[str, Any]:
+    """The run's report, parsed once per process (every label's :func:`scan` reads it)."""
+    report = json.loads((once_per_run("checkov", _run) / "report.json").read_text())
+    reports = report if isinstance(report, list) else [report]
+    assert [r["check_type"] for r in reports] == ["cloudformation"], str(report)[:2000]
+    return dict(reports[0])
 
 
 def scanned_file(label: str, name: str) -> Path:
