@@ -80,7 +80,7 @@ def default_region() -> str | None:
 def _client(service: str, region: str) -> Any:
     """The ``service`` client for ``region``, one per process and environment (botocore clients are thread-safe and
     keep their connection pool; building one costs milliseconds of model and handler setup)."""
-    key = (service, region, os.environ.get("AWS_PROFILE") or None, _environment())
+    key = (service, region, _environment())  # the environment holds AWS_PROFILE too
     with _LOCK:  # boto3 sessions are not thread-safe: build clients one at a time
         if key not in _CLIENTS:
             try:
