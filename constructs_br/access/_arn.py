@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws, Stack, Token
+from aws_cdk import Token
 from constructs import IConstruct
+
+from constructs_br._scope import partition, stack_env, stack_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +29,7 @@ def nag_text(scope: IConstruct, value: str) -> str:
     """
     if not Token.is_unresolved(value):
         return value
-    resolved = Stack.of(scope).resolve(value)
+    resolved = stack_of(scope).resolve(value)
     if isinstance(resolved, dict) and set(resolved) == {"Ref"}:
         return f"<{resolved['Ref']}>"
     raise ValueError(f"cannot tell how cdk-nag prints {resolved!r}")
@@ -45,12 +47,12 @@ def arn(
     """``arn:<partition>:<service>:<region>:<account>:<resource>`` of the scope's stack (literal region/account
     when the stack has a concrete environment). ``nag_resource``: how cdk-nag prints ``resource`` when it holds a
     token (see :func:`nag_text`)."""
-    stack = Stack.of(scope)
-    reg = stack.region if region else ""
-    acc = stack.account if account else ""
-    nag_reg = ("<AWS::Region>" if Token.is_unresolved(reg) else reg) if region else ""
-    nag_acc = ("<AWS::AccountId>" if Token.is_unresolved(acc) else acc) if account else ""
+    env = stack_env(scope)
+    reg = env.region if region else ""
+    acc = env.account if account else ""
+    nag_reg = ("<AWS::Region>" if env.region_is_token else reg) if region else ""
+    nag_acc = ("<AWS::AccountId>" if env.account_is_token else acc) if account else ""
     return Arn(
-        value=f"arn:{Aws.PARTITION}:{service}:{reg}:{acc}:{resource}",
+        value=f"arn:{partition()}:{service}:{reg}:{acc}:{resource}",
         nag=f"arn:<AWS::Partition>:{service}:{nag_reg}:{nag_acc}:{nag_resource or resource}",
     )

@@ -17,7 +17,7 @@ from constructs import Construct
 from constructs_br import tags
 from constructs_br.access._arn import Arn
 from constructs_br.access.spec import ACCESS_ROLE_TAG, METADATA_KEY, RoleTrust
-from constructs_br.compliance.nag import acknowledge
+from constructs_br.compliance.nag import acknowledge_all
 
 READ_ONLY_UNSCOPED = (
     "ec2:DescribeInstances",
@@ -196,5 +196,4 @@ class OperatorRole(Construct):
         cfn_role = self.role.node.default_child
         assert isinstance(cfn_role, iam.CfnRole)
         cfn_role.add_metadata(METADATA_KEY, {"kind": kind, "stage": stage, **metadata})
-        for finding, reason in sorted(wildcard_findings.items()):
-            acknowledge(self.policy, finding, reason)
+        acknowledge_all(self.policy, dict(sorted(wildcard_findings.items())))

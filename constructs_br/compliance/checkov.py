@@ -8,16 +8,20 @@ Everything that writes that metadata lives in this file, with the same rule as c
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from aws_cdk import CfnResource
 from constructs import IConstruct
 
+from constructs_br._scope import jsii_ref
 from constructs_br.errors import ConfigError
 
 _CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
 _MIN_REASON_WORDS = 6
 _PLACEHOLDERS = {"todo", "tbd", "fixme", "n/a", "na", "none", "ignore", "ok", "fine", "later"}
 _KEY = "checkov"
+_WRITTEN: dict[str, dict[str, Any]] = {}
+"""What :func:`skip_checkov` wrote, per resource (its jsii reference)."""
 
 
 def skip_checkov(resource: IConstruct, check_id: str, reason: str) -> None:
@@ -40,6 +44,12 @@ def skip_checkov(resource: IConstruct, check_id: str, reason: str) -> None:
         raise ConfigError(
             "skip_checkov.resource", resource.node.path, "a CfnResource, or a construct whose default child is one"
         )
-    existing = cfn.get_metadata(_KEY) or {}
+    # This module is the only writer of the key (see the docstring), so the skips written so far are kept here
+    # rather than read back from jsii on every call.
+    key = jsii_ref(cfn)
+    existing = _WRITTEN.get(key, {}) if key else (cfn.get_metadata(_KEY) or {})
     skips = [s for s in existing.get("skip", []) if s["id"] != check_id]
-    cfn.add_metadata(_KEY, {**existing, "skip": [*skips, {"id": check_id, "comment": reason}]})
+    written = {**existing, "skip": [*skips, {"id": check_id, "comment": reason}]}
+    if key:
+        _WRITTEN[key] = written
+    cfn.add_metadata(_KEY, written)

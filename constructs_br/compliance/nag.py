@@ -8,11 +8,13 @@ API change touches one place.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from aws_cdk import Acknowledgment, Validations
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 from constructs import IConstruct
 
+from constructs_br._scope import jsii_ref
 from constructs_br.errors import ConfigError
 
 _RULE_ID = re.compile(
@@ -20,6 +22,7 @@ _RULE_ID = re.compile(
     r"|^(?P<cfn>CloudFormation-Validate)::[EW]\d{4}$"
 )
 _MIN_REASON_WORDS = 6
+_VALIDATIONS: dict[str, Validations] = {}
 _PLACEHOLDERS = {"todo", "tbd", "fixme", "n/a", "na", "none", "ignore", "ok", "fine", "later"}
 
 
@@ -37,6 +40,26 @@ def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
     (``AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]``).
     The reason must say why, in at least six words; placeholders are refused.
     """
+    acknowledge_all(scope, {finding_id: reason})
+
+
+def acknowledge_all(scope: IConstruct, findings: Mapping[str, str]) -> None:
+    """:func:`acknowledge` each ``finding_id: reason`` of ``findings`` on ``scope``, in one jsii call (every entry
+    is checked first: one bad ID or reason acknowledges nothing)."""
+    acks = [Acknowledgment(id=_full_id(finding_id, reason), reason=reason) for finding_id, reason in findings.items()]
+    if not acks:
+        return
+    key = jsii_ref(scope)
+    validations = _VALIDATIONS.get(key) if key else None
+    if validations is None:  # one Validations.of per scope: a jsii round trip saved on each further call
+        validations = Validations.of(scope)
+        if key:
+            _VALIDATIONS[key] = validations
+    validations.acknowledge(*acks)
+
+
+def _full_id(finding_id: str, reason: str) -> str:
+    """The ID CDK keys an acknowledgement by, after checking ``finding_id`` and ``reason`` (:func:`acknowledge`)."""
     match = _RULE_ID.match(finding_id)
     if not match or (match["ns"] and match["ns"] != match["pack"]):
         raise ConfigError(
@@ -52,5 +75,4 @@ def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
             f"a real reason of at least {_MIN_REASON_WORDS} words saying why the finding is acceptable",
         )
     # CDK keys acknowledgements by "<plugin namespace>::<rule id>", exactly as the report prints them.
-    full_id = finding_id if match["ns"] or match["cfn"] else f"{match['pack']}::{finding_id}"
-    Validations.of(scope).acknowledge(Acknowledgment(id=full_id, reason=reason))
+    return finding_id if match["ns"] or match["cfn"] else f"{match['pack']}::{finding_id}"

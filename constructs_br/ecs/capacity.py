@@ -27,7 +27,6 @@ from aws_cdk import (
     IStableStringProducer,
     Lazy,
     Stack,
-    Tags,
 )
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
@@ -36,6 +35,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_br import tags
+from constructs_br._scope import add_tags
 from constructs_br.compliance.nag import acknowledge
 from constructs_br.ecs.spec import EcsCapacitySpec
 from constructs_br.iam.ecs_instance_role import EcsInstanceRole
@@ -183,8 +183,7 @@ class EcsCapacity(Construct):
         assert isinstance(cfn_asg, autoscaling.CfnAutoScalingGroup)
         self._user_data.bind(stack, cfn_asg)
         _boot_signal_policies(cfn_asg, spec, retiring=retiring)
-        for key, value in sorted(fleet_tags.items()):
-            Tags.of(self.auto_scaling_group).add(key, value, apply_to_launched_instances=True)
+        add_tags(self.auto_scaling_group, fleet_tags, apply_to_launched_instances=True)
 
         self.capacity_provider = ecs.AsgCapacityProvider(
             self,

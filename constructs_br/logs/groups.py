@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aws_cdk import Arn, ArnComponents, ArnFormat, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from constructs_br._scope import stack_env
 from constructs_br.errors import Problems
 from constructs_br.logs.keys import LogRetention, _retention
 
@@ -109,12 +110,8 @@ class NodeLogGroups(Construct):
 
 def log_group_arn(scope: Construct, name: str) -> str:
     """``arn:…:logs:<region>:<account>:log-group:<name>`` — the group itself (``DescribeLogStreams``)."""
-    return Arn.format(
-        ArnComponents(
-            service="logs", resource="log-group", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
-        ),
-        Stack.of(scope),
-    )
+    env = stack_env(scope)  # what Arn.format(..., COLON_RESOURCE_NAME) writes, without its two jsii round trips
+    return f"arn:{env.partition}:logs:{env.region}:{env.account}:log-group:{name}"
 
 
 def log_stream_arn(scope: Construct, name: str) -> str:

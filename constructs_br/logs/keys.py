@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from aws_cdk import Aws, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from constructs_br._scope import partition, stack_env
 
 
 class LogRetention(IntEnum):
@@ -34,16 +36,17 @@ class FleetKey(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         # Why: CloudWatch Logs encrypts log groups with this key; scoped to log groups of this account+region.
+        env = stack_env(self)
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{Stack.of(self).region}.amazonaws.com")],
+                principals=[iam.ServicePrincipal(f"logs.{env.region}.amazonaws.com")],
                 actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
                 resources=["*"],
                 conditions={
                     "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:{Aws.PARTITION}:logs:{Stack.of(self).region}:"
-                        f"{Stack.of(self).account}:log-group:*"
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{partition()}:logs:{env.region}:"
+                        f"{env.account}:log-group:*"
                     }
                 },
             )

@@ -21,11 +21,11 @@ from aws_cdk import (
     IStableStringProducer,
     Lazy,
     Stack,
-    Token,
 )
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from constructs_br._scope import stack_env
 from constructs_br.bluegreen.pins import select_slot_image
 from constructs_br.errors import ConfigError
 from constructs_br.images.lockfile import Lockfile, Pin, refresh_command
@@ -34,8 +34,9 @@ from constructs_br.images.resolve import ImageSpec, ResolutionMode, ResolvedImag
 
 def stack_region(scope: Construct, field: str = "stack.region") -> str:
     """The concrete region of ``scope``'s stack, or a :class:`ConfigError` saying how to give it one."""
-    region = Stack.of(scope).region
-    if Token.is_unresolved(region):
+    env = stack_env(scope)
+    region = env.region
+    if env.region_is_token:
         raise ConfigError(
             field,
             f"{Stack.of(scope).stack_name}: no concrete region",

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import jsii
-from aws_cdk import Annotations, Stack, Tags
+from aws_cdk import Annotations, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_br._scope import add_tags
 from constructs_br.compliance.checkov import skip_checkov
 from constructs_br.nodes.options import MetadataOptions, VolumeOptions, user_data_problems
 
@@ -158,8 +159,7 @@ class BottlerocketLaunchTemplate(Construct):
         )
         for sg in security_groups[1:]:
             self.resource.add_security_group(sg)
-        for key, value in sorted((tags or {}).items()):
-            Tags.of(self.resource).add(key, value)
+        add_tags(self.resource, tags or {})
 
     @property
     def launch_template(self) -> ec2.LaunchTemplate:

@@ -16,12 +16,13 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Stack, Tags, Token
+from aws_cdk import Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from constructs_br._scope import stack_env, stack_of
 from constructs_br.compliance.checkov import skip_checkov
 from constructs_br.compliance.nag import acknowledge
 from constructs_br.errors import Problems
@@ -116,9 +117,10 @@ class BottlerocketVpc(ec2.Vpc):
         cidr: str = "10.0.0.0/16",
         nat_gateways: int = 1,
     ) -> None:
-        stack = Stack.of(scope)
+        stack = stack_of(scope)
+        env = stack_env(stack)
         azs = list(availability_zones)
-        region = None if Token.is_unresolved(stack.region) else stack.region
+        region = None if env.region_is_token else env.region
         p = az_problems(azs, region, "network.availability_zones")
         if not 0 <= nat_gateways <= len(azs):
             p.add("network.nat_gateways", nat_gateways, f"0..{len(azs)} (at most one per zone)")
@@ -169,13 +171,14 @@ class BottlerocketVpc(ec2.Vpc):
         self._acknowledge()
 
     def _acknowledge(self) -> None:
-        for subnet in [*self.public_subnets, *self.private_subnets]:
-            acknowledge(
-                subnet.node.find_child("Subnet"),
-                "CloudFormation-Validate::W3010",
-                "Availability zones are pinned in configuration on purpose: synth needs no AZ lookup and subnets "
-                "never move when AWS adds a zone. cfn-lint's W3010 is ignored for the same reason (.cfnlintrc).",
-            )
+        # On the VPC, once: its subnets are what carries an availability zone (one acknowledgement, not one per
+        # subnet, each a jsii round trip to find the subnet's resource and one to acknowledge).
+        acknowledge(
+            self,
+            "CloudFormation-Validate::W3010",
+            "Availability zones are pinned in configuration on purpose: synth needs no AZ lookup and subnets "
+            "never move when AWS adds a zone. cfn-lint's W3010 is ignored for the same reason (.cfnlintrc).",
+        )
         for subnet in self.public_subnets:
             acknowledge(
                 subnet.node.find_child("DefaultRoute"),

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
 
 from constructs_br.compliance.checkov import skip_checkov
-from constructs_br.compliance.nag import acknowledge, add_nag_checks
+from constructs_br.compliance.nag import acknowledge, acknowledge_all, add_nag_checks
 from constructs_br.errors import ConfigError
 from tests.stacks.cfn_lint_scan import described, lint, linted
 from tests.stacks.checkov_scan import SKIP_REASON, scan, scanned_file, unexplained
@@ -42,24 +43,32 @@ def test_nag_runs_on_the_app_and_finds_nothing_unacknowledged(assembly: Any) -> 
             assert len(ack["reason"].split()) >= 6, ack
 
 
-def _planted_app(tmp_path: Path, *, acknowledged: bool) -> App:
+PLANTED_RULES = (
+    "AwsSolutions-S1",
+    "AwsSolutions-S10",
+    "NIST.800.53.R5-S3BucketLoggingEnabled",
+    "NIST.800.53.R5-S3BucketPublicReadProhibited",
+    "NIST.800.53.R5-S3BucketPublicWriteProhibited",
+    "NIST.800.53.R5-S3BucketReplicationEnabled",
+    "NIST.800.53.R5-S3BucketSSLRequestsOnly",
+    "NIST.800.53.R5-S3BucketVersioningEnabled",
+    "NIST.800.53.R5-S3DefaultEncryptionKMS",
+)
+PLANTED_REASON = "planted in a test to prove acknowledgements suppress exactly this finding"
+
+
+def _planted_app(tmp_path: Path, *, acknowledged: bool, together: bool = False) -> App:
+    """An app whose one bucket breaks many rules; ``acknowledged``: each finding acknowledged with
+    :func:`acknowledge`, or all in one :func:`acknowledge_all` call when ``together``."""
     app = App(outdir=str(tmp_path))
     add_nag_checks(app)
     stack = Stack(app, "Planted")
     bucket = s3.CfnBucket(stack, "Bucket")  # unencrypted, unlogged, no TLS policy: many findings
-    if acknowledged:
-        for rule in (
-            "AwsSolutions-S1",
-            "AwsSolutions-S10",
-            "NIST.800.53.R5-S3BucketLoggingEnabled",
-            "NIST.800.53.R5-S3BucketPublicReadProhibited",
-            "NIST.800.53.R5-S3BucketPublicWriteProhibited",
-            "NIST.800.53.R5-S3BucketReplicationEnabled",
-            "NIST.800.53.R5-S3BucketSSLRequestsOnly",
-            "NIST.800.53.R5-S3BucketVersioningEnabled",
-            "NIST.800.53.R5-S3DefaultEncryptionKMS",
-        ):
-            acknowledge(bucket, rule, "planted in a test to prove acknowledgements suppress exactly this finding")
+    if acknowledged and together:
+        acknowledge_all(bucket, dict.fromkeys(PLANTED_RULES, PLANTED_REASON))
+    elif acknowledged:
+        for rule in PLANTED_RULES:
+            acknowledge(bucket, rule, PLANTED_REASON)
     return app
 
 
@@ -74,6 +83,25 @@ def test_nag_fails_synth_on_a_planted_violation(tmp_path: Path) -> None:
 
 def test_acknowledgement_suppresses_exactly_the_named_findings(tmp_path: Path) -> None:
     _planted_app(tmp_path, acknowledged=True).synth()  # does not raise
+
+
+def test_acknowledge_all_suppresses_every_named_finding_in_one_call(tmp_path: Path) -> None:
+    _planted_app(tmp_path, acknowledged=True, together=True).synth()  # does not raise
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    suppressed = {v["ruleName"] for r in report["pluginReports"] for v in r.get("suppressedViolations", [])}
+    assert set(PLANTED_RULES) <= suppressed
+    for plugin in report["pluginReports"]:
+        assert plugin["violations"] == [], plugin["violations"]
+
+
+def test_acknowledge_all_checks_every_entry_before_acknowledging_any(tmp_path: Path) -> None:
+    app = _planted_app(tmp_path, acknowledged=False)
+    bucket = app.node.find_child("Planted").node.find_child("Bucket")
+    findings = {**dict.fromkeys(PLANTED_RULES, PLANTED_REASON), "AwsSolutions-S1": "TODO"}
+    with pytest.raises(ConfigError, match=re.escape("acknowledge.reason")):
+        acknowledge_all(bucket, findings)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):  # the good entries were not acknowledged either
+        app.synth()
 
 
 @pytest.mark.parametrize(
@@ -146,6 +174,21 @@ def test_skip_checkov_requires_a_check_id_and_a_real_reason(check_id: str, reaso
     bucket = s3.CfnBucket(Stack(App(), "S"), "Bucket")
     with pytest.raises(ConfigError, match=re.escape(field)):
         skip_checkov(bucket, check_id, reason)
+
+
+def test_skip_checkov_on_an_l2_keeps_every_skip() -> None:
+    # jsii returns a new Python object for the L2's default child on each call: the skips already written must
+    # still be found (they are kept by jsii reference, not by Python object).
+    stack = Stack(App(), "S")
+    bucket = s3.Bucket(stack, "Bucket")
+    skip_checkov(bucket, "CKV_AWS_18", SKIP_REASON)
+    skip_checkov(bucket, "CKV_AWS_21", SKIP_REASON)
+    skip_checkov(bucket, "CKV_AWS_18", SKIP_REASON + " again")  # the same check again: one entry, latest reason
+    resources = Template.from_stack(stack).find_resources("AWS::S3::Bucket")
+    (only,) = resources.values()
+    assert only["Metadata"]["checkov"] == {
+        "skip": [{"id": "CKV_AWS_21", "comment": SKIP_REASON}, {"id": "CKV_AWS_18", "comment": SKIP_REASON + " again"}]
+    }
 
 
 def test_skip_checkov_refuses_a_construct_without_a_cfn_resource() -> None:
