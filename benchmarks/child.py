@@ -1,10 +1,13 @@
 """One measurement: build one app in this (fresh) process, synthesize it, print one JSON line of statistics.
 
 ``python -m benchmarks.child KIND [--node-groups N] [--regions R] [--capacity K] [--no-split]``, KIND one of
-``empty``, ``full``, ``full-nonag``, ``plain``, ``scale``. The parent times the whole process (jsii start-up
-included) and reads the peak memory from ``wait4``; this process adds the jsii node process's peak (VmHWM) and
-what the synthesized templates hold. A synth that fails (e.g. the template-limits plugin) prints
-``{"error": "..."}`` and exits 3.
+``empty``, ``full``, ``full-nonag``, ``plain``, ``scale``; ``full-novalidation`` and ``plain-novalidation`` are
+``full`` and ``plain`` with CDK's built-in CloudFormation validation off (``CDK_VALIDATION=false``, the documented
+switch, set before jsii starts). The parent times the whole process (jsii start-up included) and reads the peak
+memory from ``wait4``; this process adds the jsii node process's peak (VmHWM), what the synthesized templates hold,
+its own phases (importing aws_cdk, construction with the app's imports, ``synth()``) and the jsii requests each
+phase sent to the node kernel. A synth that fails (e.g. the template-limits plugin) prints ``{"error": "..."}`` and
+exits 3.
 """
 
 from __future__ import annotations
@@ -20,6 +23,31 @@ from pathlib import Path
 from typing import Any
 
 LAMBDA_TYPES = ("AWS::Lambda::Function", "AWS::CloudFormation::CustomResource")
+NO_VALIDATION = "-novalidation"
+
+
+class RequestCounter:
+    """Counts the requests this process sends to the jsii kernel, per phase and request type (``CreateRequest``,
+    ``InvokeRequest``, ``GetRequest``, ...): each is one round trip to node. Wraps the process provider's ``send``
+    (jsii's internals; jsii is pinned in constraints.txt)."""
+
+    def __init__(self) -> None:
+        self.phase = "import"
+        self.counts: dict[str, dict[str, int]] = {}
+
+    def install(self) -> None:
+        from jsii._kernel.providers import process
+
+        original = process._NodeProcess.send
+        counter = self
+
+        def send(self: Any, request: Any, response_type: Any) -> Any:
+            per = counter.counts.setdefault(counter.phase, {})
+            name = type(request).__name__.removeprefix("_")
+            per[name] = per.get(name, 0) + 1
+            return original(self, request, response_type)
+
+        process._NodeProcess.send = send  # type: ignore[method-assign]
 
 
 def template_stats(outdir: Path) -> dict[str, dict[str, int]]:
@@ -57,9 +85,9 @@ def node_peak_kib() -> int:
 def build(kind: str, outdir: str, args: argparse.Namespace) -> Any:
     from benchmarks import apps
 
-    if kind == "empty":
+    if kind in ("empty", "empty" + NO_VALIDATION):
         return apps.empty_app(outdir)
-    if kind == "full":
+    if kind in ("full", "full" + NO_VALIDATION):
         return apps.full_app(outdir, nag=True)
     if kind == "full-nonag":
         return apps.full_app(outdir, nag=False)
@@ -67,7 +95,7 @@ def build(kind: str, outdir: str, args: argparse.Namespace) -> Any:
         return apps.scaled_app(
             outdir, node_groups=args.node_groups, regions=args.regions, capacity=args.capacity, split=args.split
         )
-    if kind == "plain":
+    if kind in ("plain", "plain" + NO_VALIDATION):
         from benchmarks.plain_app import WHOLE_APP, PlainStage, build_plain_app
 
         if args.node_groups is None:
@@ -90,10 +118,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.kind == "scale" and args.node_groups is None:
         args.node_groups = 1
+    if args.kind.endswith(NO_VALIDATION):
+        os.environ["CDK_VALIDATION"] = "false"  # read by aws-cdk-lib in the node kernel, which inherits it
+    counter = RequestCounter()
+    counter.install()
+    phases: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="br-bench-") as outdir:
         t0 = time.perf_counter()
         try:
-            build(args.kind, outdir, args).synth()
+            import aws_cdk  # noqa: F401  (core: what every kind, the floor included, imports first)
+
+            phases["import_cdk_s"] = time.perf_counter() - t0
+            counter.phase = "construct"  # from here on: the app's own imports and its constructors
+            t1 = time.perf_counter()
+            app = build(args.kind, outdir, args)
+            phases["construct_s"] = time.perf_counter() - t1
+            counter.phase = "synth"
+            t2 = time.perf_counter()
+            app.synth()
+            phases["synth_s"] = time.perf_counter() - t2
         except Exception as exc:  # a failed synth is a finding, reported by the parent
             print(json.dumps({"error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300]}"}))
             sys.stdout.flush()
@@ -105,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "stacks": stacks,
                 "build_synth_s": synth_s,
+                "phases": phases,
+                "jsii_requests": counter.counts,
                 "python_peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                 "node_peak_kib": node_peak_kib(),
             }

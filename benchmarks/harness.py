@@ -28,6 +28,10 @@ class Sample:
     peak_kib: int = 0
     stacks: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     error: str | None = None
+    phases: Mapping[str, float] = field(default_factory=dict)
+    """Seconds inside the child: ``import_cdk_s``, ``construct_s`` (the app's imports and constructors), ``synth_s``."""
+    requests: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """jsii requests the child sent, per phase (``import``, ``construct``, ``synth``) and request type."""
 
     @property
     def resources(self) -> int:
@@ -35,6 +39,10 @@ class Sample:
 
     def total(self, key: str) -> int:
         return sum(s[key] for s in self.stacks.values())
+
+    def request_count(self, phase: str) -> int:
+        """How many jsii requests the child sent during ``phase`` (0 when it did not count)."""
+        return sum(self.requests.get(phase, {}).values())
 
     def largest(self, key: str) -> tuple[str, int]:
         """The stack with the most ``key`` and its value (``("-", 0)`` for no stacks)."""
@@ -111,7 +119,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
 def render_report(r: Mapping[str, Any]) -> str:
     """RESULTS.md from the measured results (see ``run.py`` for the shape of ``r``)."""
     cost: dict[str, list[Sample]] = r["synth_cost"]
-    floor = median_wall(cost["floor"])
+    floors: Mapping[str, str] = r.get("floors", {})
     lines: list[str] = ["# Benchmarks", ""]
     lines += [
         f"Written by `make bench` (`benchmarks/run.py`) on {r['date']}. Do not edit by hand: re-run the bench.",
@@ -130,6 +138,7 @@ def render_report(r: Mapping[str, Any]) -> str:
     mpr = {}
     for name in r["per_resource"]:
         s = cost[name]
+        floor = median_wall(cost[floors.get(name, "floor")])
         mpr[name] = ms_per_resource(app_s=median_wall(s), floor_s=floor, resources=s[0].resources)
     lines += ["```"]
     for name, label in r["per_resource"].items():
@@ -137,6 +146,8 @@ def render_report(r: Mapping[str, Any]) -> str:
     for a, b in r["ratios"]:
         lines.append(f"ratio {a} / {b}: {mpr[a] / mpr[b]:.2f}")
     lines += ["```", ""]
+    if any(s[0].phases for s in cost.values()):
+        lines += _phases(r)
     lines += ["## 2. Per unit (from the synthesized templates)", ""]
     rows = [
         [u, f"{v['resources']:.1f}", f"{v['bytes']:.0f}", f"{v['lambda_backed']:.1f}"] for u, v in r["units"].items()
@@ -202,6 +213,33 @@ def render_report(r: Mapping[str, Any]) -> str:
         lines += _test_suite(r["test_suite"])
     lines += ["## Not measured here", "", *r.get("not_measured", []), ""]
     return "\n".join(lines)
+
+
+def _phases(r: Mapping[str, Any]) -> list[str]:
+    """Section 1b: inside each synth child, the median seconds per phase and the jsii requests it sent."""
+    cost: dict[str, list[Sample]] = r["synth_cost"]
+    lines = ["### 1b. Where the time goes (inside each child)", ""]
+    rows = []
+    for name, label in r["synth_labels"].items():
+        s = cost[name]
+        if not s[0].phases:
+            continue
+        phase = {k: median([x.phases[k] for x in s]) for k in ("import_cdk_s", "construct_s", "synth_s")}
+        made, synth = s[0].request_count("construct"), s[0].request_count("synth")
+        per = f"{made / s[0].resources:.1f}" if s[0].resources else "-"
+        rows.append([label, *(f"{phase[k]:.2f}" for k in phase), made, synth, per])
+    header = [
+        "app",
+        "import aws_cdk s",
+        "construct s",
+        "synth() s",
+        "jsii requests: construct",
+        "jsii requests: synth()",
+        "construct requests per resource",
+    ]
+    lines += [*_table(header, rows), ""]
+    lines += r.get("phase_notes", [])
+    return [*lines, ""]
 
 
 TEST_SUITE_TARGET_S = 90.0

@@ -123,3 +123,39 @@ def test_render_report_has_every_figure() -> None:
     assert "## Issue 16 targets" in text
     assert "- 100 node groups x 10 regions <= 60 s: 40.5 s -> met" in text
     assert "- warm make test" in text
+
+
+def test_render_report_phases_requests_and_per_variant_floors() -> None:
+    r = fake_results()
+
+    def samples(walls: list[float], resources: int, construct: float, requests: int) -> list[Sample]:
+        return [
+            Sample(
+                wall_s=w,
+                stacks={"S": stacks(resources)} if resources else {},
+                phases={"import_cdk_s": 0.5, "construct_s": construct, "synth_s": w - 0.5 - construct},
+                requests={"import": {"LoadRequest": 5}, "construct": {"CreateRequest": requests}, "synth": {}},
+            )
+            for w in walls
+        ]
+
+    r["synth_labels"] = {**r["synth_labels"], "floor-off": "floor off", "full-off": "full off"}
+    r["synth_cost"] = {
+        **r["synth_cost"],
+        "floor-off": samples([1.0, 1.0, 1.0], 0, 0.1, 2),
+        "full-off": samples([4.0, 5.0, 6.0], 100, 3.0, 700),
+    }
+    r["floors"] = {"full-off": "floor-off"}
+    r["per_resource"] = {**r["per_resource"], "full-off": "ours off"}
+    r["phase_notes"] = ["- phases note"]
+    text = render_report(r)
+    # full-off is measured against its own floor: (5 - 1) * 1000 / 100 = 40 ms, not (5 - 5) against "floor".
+    assert "ours off: ms per resource: 40.0" in text
+    assert "ours: ms per resource: 50.0" in text  # the others keep the default floor
+    assert "### 1b. Where the time goes" in text
+    assert "| full off | 0.50 | 3.00 | 1.50 | 700 | 0 | 7.0 |" in text
+    assert "| floor off | 0.50 | 0.10 | 0.40 | 2 | 0 | - |" in text
+    assert "- phases note" in text
+    assert "| full | " in text
+    assert "| full | 0.50" not in text
+    assert Sample(1.0).request_count("construct") == 0
