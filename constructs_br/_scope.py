@@ -3,8 +3,9 @@
 Every ``Stack.of(x)``, ``stack.region``, ``Token.is_unresolved(...)``, ``Aws.PARTITION`` or ``Tags.of(x)`` is a round
 trip to the jsii node kernel (about half a millisecond each here); constructors that build ARNs or tag resources
 asked the same questions of the same stack dozens of times per synth. These helpers ask once per object and keep
-the answer next to it (weakly keyed: a construct's stack, and a stack's region and account, never change once made).
-The values are the ones jsii returns, so templates are unchanged.
+the answer for the life of the process (a construct's stack, and a stack's region, account and partition, never
+change once made; jsii itself never frees its objects). The values are the ones jsii returns, so templates are
+unchanged.
 
 The caches are keyed by the object's jsii reference (``__jsii_ref__.ref``, unique in the kernel's life), not by the
 Python object: jsii hands out a fresh Python proxy each time it returns an object node created (a subnet, an L2's
@@ -56,7 +57,8 @@ def stack_of(scope: IConstruct) -> Stack:
 
 
 def stack_env(scope: IConstruct) -> StackEnv:
-    """Region and account of ``scope``'s stack, and whether each is a token, asked of jsii once per stack."""
+    """Region, account and partition of ``scope``'s stack, and whether region and account are tokens, asked of jsii
+    once per stack."""
     stack = stack_of(scope)
     key = jsii_ref(stack)
     env = _ENVS.get(key) if key else None
