@@ -14,9 +14,9 @@ default child), so identity would miss — or, for a registry of what was writte
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_cdk import Aws, Stack, Tags, Token
 from constructs import IConstruct
@@ -24,12 +24,24 @@ from constructs import IConstruct
 _STACKS: dict[str, Stack] = {}
 _ENVS: dict[str, StackEnv] = {}
 _PARTITION: list[str] = []
+_T = TypeVar("_T")
 
 
 def jsii_ref(obj: object) -> str | None:
     """The jsii kernel's reference of ``obj`` (``"aws-cdk-lib.Stack@10042"``), or None for a non-jsii object."""
     ref = getattr(obj, "__jsii_ref__", None)
     return getattr(ref, "ref", None)
+
+
+def per_jsii_object(cache: dict[str, _T], obj: object, compute: Callable[[], _T]) -> _T:
+    """``cache``'s value for ``obj`` (by :func:`jsii_ref`), ``compute()``-d and kept on the first ask; computed
+    every time for an object jsii has no reference for."""
+    key = jsii_ref(obj)
+    if key is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,27 +59,19 @@ class StackEnv:
 
 def stack_of(scope: IConstruct) -> Stack:
     """``Stack.of(scope)``, asked of jsii once per construct."""
-    key = jsii_ref(scope)
-    found = _STACKS.get(key) if key else None
-    if found is None:
-        found = Stack.of(scope)
-        if key:
-            _STACKS[key] = found
-    return found
+    return per_jsii_object(_STACKS, scope, lambda: Stack.of(scope))
 
 
 def stack_env(scope: IConstruct) -> StackEnv:
     """Region, account and partition of ``scope``'s stack, and whether region and account are tokens, asked of jsii
     once per stack."""
     stack = stack_of(scope)
-    key = jsii_ref(stack)
-    env = _ENVS.get(key) if key else None
-    if env is None:
+
+    def ask() -> StackEnv:
         region, account = stack.region, stack.account
-        env = StackEnv(region, account, stack.partition, Token.is_unresolved(region), Token.is_unresolved(account))
-        if key:
-            _ENVS[key] = env
-    return env
+        return StackEnv(region, account, stack.partition, Token.is_unresolved(region), Token.is_unresolved(account))
+
+    return per_jsii_object(_ENVS, stack, ask)
 
 
 def partition() -> str:

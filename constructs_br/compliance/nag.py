@@ -14,7 +14,7 @@ from aws_cdk import Acknowledgment, Validations
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 from constructs import IConstruct
 
-from constructs_br._scope import jsii_ref
+from constructs_br._scope import per_jsii_object
 from constructs_br.errors import ConfigError
 
 _RULE_ID = re.compile(
@@ -49,13 +49,8 @@ def acknowledge_all(scope: IConstruct, findings: Mapping[str, str]) -> None:
     acks = [Acknowledgment(id=_full_id(finding_id, reason), reason=reason) for finding_id, reason in findings.items()]
     if not acks:
         return
-    key = jsii_ref(scope)
-    validations = _VALIDATIONS.get(key) if key else None
-    if validations is None:  # one Validations.of per scope: a jsii round trip saved on each further call
-        validations = Validations.of(scope)
-        if key:
-            _VALIDATIONS[key] = validations
-    validations.acknowledge(*acks)
+    # One Validations.of per scope: a jsii round trip saved on each further call.
+    per_jsii_object(_VALIDATIONS, scope, lambda: Validations.of(scope)).acknowledge(*acks)
 
 
 def _full_id(finding_id: str, reason: str) -> str:

@@ -7,7 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
-from constructs_br._scope import add_tags, jsii_ref, partition, stack_env, stack_of
+from constructs_br._scope import add_tags, jsii_ref, partition, per_jsii_object, stack_env, stack_of
 
 
 def test_stack_env_is_what_jsii_says_for_each_stack() -> None:
@@ -55,3 +55,19 @@ def test_add_tags_writes_what_tags_of_writes() -> None:
     want = Template.from_stack(theirs).find_resources("AWS::S3::Bucket")["Bucket"]["Properties"]["Tags"]
     assert buckets["Bucket"]["Properties"]["Tags"] == want == [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]
     assert "Tags" not in buckets["Untagged"].get("Properties", {})
+
+
+def test_per_jsii_object_computes_once_per_jsii_object() -> None:
+    stack = Stack(App(), "S")
+    cache: dict[str, int] = {}
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert per_jsii_object(cache, stack, compute) == 1
+    assert per_jsii_object(cache, stack, compute) == 1  # kept
+    assert per_jsii_object(cache, "not a jsii object", compute) == 2  # no reference: computed, not kept
+    assert per_jsii_object(cache, "not a jsii object", compute) == 3
+    assert list(cache) == [jsii_ref(stack)]
