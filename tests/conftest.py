@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -9,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -51,9 +53,19 @@ SLOW_FIRST = ("deploy", "cli_e2e")
 with ``-n 2 --dist worksteal`` they start at once and the other worker works through the fast tests meanwhile,
 instead of a long test starting last and running alone."""
 
+LAST = ("scans",)
+"""Markers of the tests that read the one checkov and the one cfn-lint run (tests/stacks/checkov_scan.py, cfn_lint_scan.py): collected last,
+so the runs, started in the background when a worker first reaches tests/stacks, are done by the time they are read,
+instead of a worker waiting for each in turn."""
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in SLOW_FIRST))  # stable: order kept
+    def rank(item: pytest.Item) -> int:
+        if any(item.get_closest_marker(m) for m in SLOW_FIRST):
+            return 0
+        return 2 if any(item.get_closest_marker(m) for m in LAST) else 1
+
+    items.sort(key=rank)  # stable: the order within each rank is kept
 
 
 @pytest.fixture(scope="session")
@@ -109,6 +121,32 @@ def once_per_run(key: str, build: Callable[[Path], None]) -> Path:
             done.touch()
     _BUILT[key] = outdir
     return outdir
+
+
+_BACKGROUND: dict[str, threading.Thread] = {}
+
+
+def once_per_run_in_background(key: str, build: Callable[[Path], None]) -> None:
+    """Start :func:`once_per_run` ``(key, build)`` on a thread of this process and return at once; a later
+    ``once_per_run(key, ...)`` in any worker waits for it (the file lock) and reuses its directory.
+
+    ``build`` runs off the main thread, so it must not touch jsii (whose kernel is one pipe, not thread-safe): files
+    and subprocesses only. A build that raises leaves nothing behind, as in :func:`once_per_run`: the foreground call
+    builds again and raises the error where a test sees it. Joined at the end of the session."""
+    if key in _BUILT or key in _BACKGROUND:
+        return
+
+    def run() -> None:
+        with contextlib.suppress(Exception):  # re-raised by the foreground caller's own build
+            once_per_run(key, build)
+
+    _BACKGROUND[key] = threading.Thread(target=run, name=f"once_per_run:{key}", daemon=True)
+    _BACKGROUND[key].start()
+
+
+def pytest_sessionfinish() -> None:
+    for thread in _BACKGROUND.values():  # never leave a scan writing into a run directory pytest may delete
+        thread.join(timeout=600)
 
 
 def synthesized(context_overrides: Mapping[str, Any] | None = None) -> Path:

@@ -1,11 +1,11 @@
 """examples/consumer: a platform team's own app (own cdk.json, own lockfile) on the public API only, synthesized
-by the real CDK CLI with cdk-nag on, then cfn-lint clean."""
+by the real CDK CLI with cdk-nag on, then cfn-lint and checkov clean (in the test run's one cfn-lint and one checkov
+run: tests/stacks/cfn_lint_scan.py, checkov_scan.py)."""
 
 from __future__ import annotations
 
 import ast
 import json
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import cdk_cli, once_per_run
+from tests.stacks.cfn_lint_scan import described, lint, linted
+from tests.stacks.checkov_scan import scan, unexplained
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "examples" / "consumer"
@@ -34,12 +36,14 @@ def _synth(out: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+def consumer_template() -> Path:
+    """The example's template file as the real CDK CLI synthesized it (once per test run, shared by the workers)."""
+    return once_per_run("consumer", _synth) / "Fleet.template.json"
+
+
 @pytest.fixture
 def template() -> dict[str, Any]:
-    """The example's template as the real CDK CLI synthesized it (once per test run, shared by the workers)."""
-    out = once_per_run("consumer", _synth)
-    data: dict[str, Any] = json.loads((out / "Fleet.template.json").read_text())
-    data["__path__"] = str(out / "Fleet.template.json")
+    data: dict[str, Any] = json.loads(consumer_template().read_text())
     return data
 
 
@@ -74,13 +78,15 @@ def test_the_example_synthesizes_cluster_node_groups_and_ecs_capacity(template: 
     assert {lt["Properties"]["LaunchTemplateData"].get("ImageId") for lt in lts} - {None} <= pinned
 
 
-@pytest.mark.cli_e2e  # `template` is the real CDK CLI's synth
-def test_the_example_is_cfn_lint_clean(template: dict[str, Any]) -> None:
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), template["__path__"]],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+@pytest.mark.scans  # the one cfn-lint run of tests/stacks/cfn_lint_scan.py
+def test_the_example_is_cfn_lint_clean() -> None:
+    assert [f.name for f in linted("consumer")] == ["Fleet.template.json"]
+    matches = lint("consumer")
+    assert matches == [], described(matches)
+
+
+@pytest.mark.scans  # the one checkov run of tests/stacks/checkov_scan.py
+def test_the_example_is_checkov_clean() -> None:
+    report = scan("consumer")
+    assert {c["file_path"] for c in report["results"]["passed_checks"]} == {"/Fleet.template.json"}
+    assert unexplained(report) == []  # no failed check, and every skip the library wrote has a real reason

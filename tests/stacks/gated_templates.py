@@ -1,6 +1,7 @@
 """The template sets the scans in tests/stacks gate (checkov_scan.py, cfn_lint_scan.py), one definition for both:
-the app's stacks, the toy pipeline's own templates and the real app's pipeline templates (not the stage assemblies
-nested in the pipelines: test_gates.py scans the stage stacks as the app's)."""
+the app's stacks, the toy pipeline's own templates, the real app's pipeline templates (not the stage assemblies
+nested in the pipelines: test_gates.py scans the stage stacks as the app's) and examples/consumer's template as the
+real CDK CLI wrote it (tests/examples/test_consumer.py)."""
 
 from __future__ import annotations
 
@@ -27,10 +28,17 @@ def _app_pipeline() -> list[Path]:
     return pipeline_templates(synthesized(PIPELINE_KEYS))
 
 
+def _consumer() -> list[Path]:
+    from tests.examples.test_consumer import consumer_template
+
+    return [consumer_template()]
+
+
 TEMPLATE_SETS: dict[str, Callable[[], list[Path]]] = {
     "app": _app,
     "toy-pipeline": _toy_pipeline,
     "app-pipeline": _app_pipeline,
+    "consumer": _consumer,
 }
 """Label → the template files of that set (synthesized on first use, once per test run)."""
 
