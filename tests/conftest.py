@@ -54,9 +54,9 @@ with ``-n 2 --dist worksteal`` they start at once and the other worker works thr
 instead of a long test starting last and running alone."""
 
 LAST = ("scans",)
-"""Markers of the tests that read the one checkov and the one cfn-lint run (tests/stacks/checkov_scan.py, cfn_lint_scan.py): collected last,
-so the runs, started in the background when a worker first reaches tests/stacks, are done by the time they are read,
-instead of a worker waiting for each in turn."""
+"""Markers of the tests that read the test run's one checkov and one cfn-lint run (tests/stacks/checkov_scan.py,
+cfn_lint_scan.py): collected last, so the runs, started in the background when a worker first reaches tests/stacks,
+are done by the time they are read, instead of a worker waiting for each in turn."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
