@@ -13,14 +13,25 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from aws_cdk import cx_api
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from stacks.app import ROOT, build_app, cdk_json_context
+if TYPE_CHECKING:
+    from aws_cdk import cx_api
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository (``stacks.app.ROOT``). Nothing of the CDK is imported at this module's top: the xdist controller
+loads this file too and runs no test, so it never starts a jsii kernel; the workers import it with their tests."""
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """``stacks.app.cdk_json_context``: cdk.json's context, as ``cdk synth`` reads it."""
+    from stacks.app import cdk_json_context as context
+
+    return context()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -149,6 +160,12 @@ def pytest_sessionfinish() -> None:
         thread.join(timeout=600)
 
 
+def _build_app(context: Mapping[str, Any], outdir: str) -> Any:
+    from stacks.app import build_app
+
+    return build_app(dict(context), outdir=outdir)
+
+
 def synthesized(context_overrides: Mapping[str, Any] | None = None) -> Path:
     """The app synthesized with cdk.json's context plus ``context_overrides``, once per test run for each distinct
     set of overrides: the cloud assembly directory (shared — read it, do not write to it).
@@ -162,7 +179,7 @@ def synthesized(context_overrides: Mapping[str, Any] | None = None) -> Path:
         return cli_synthesized()
     return once_per_run(
         _context_key(overrides),
-        lambda outdir: build_app({**cdk_json_context(), **overrides}, outdir=str(outdir)).synth(),
+        lambda outdir: _build_app({**cdk_json_context(), **overrides}, outdir=str(outdir)).synth(),
     )
 
 
@@ -222,6 +239,8 @@ def copy_assembly(source: Path, outdir: Path) -> Path:
 
 def load_assembly(directory: Path) -> cx_api.CloudAssembly:
     """A synthesized cloud assembly read back from ``directory`` (the same API ``app.synth()`` returns)."""
+    from aws_cdk import cx_api
+
     return cx_api.CloudAssembly(str(directory))
 
 

@@ -49,3 +49,10 @@ def test_a_failed_background_build_is_built_again_and_raises_in_the_foreground()
     with pytest.raises(RuntimeError, match="the scan broke"):
         once_per_run(key, broken)
     assert calls == ["build", "build"]  # the foreground did not take the half-built directory for a result
+
+
+def test_the_conftest_root_is_the_apps() -> None:
+    from stacks.app import ROOT
+    from tests.conftest import ROOT as TESTS_ROOT
+
+    assert TESTS_ROOT == ROOT
