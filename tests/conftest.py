@@ -79,6 +79,42 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=rank)  # stable: the order within each rank is kept
 
 
+_SCANS_STARTED: list[bool] = []
+
+
+def start_scans(session: pytest.Session) -> None:
+    """Start the test run's one cfn-lint and one checkov run in the background (tests/stacks/cfn_lint_scan.py,
+    checkov_scan.py), once per run whichever worker comes first, if the session holds a test that reads them (marker
+    ``scans``). What they read is synthesized first, here, in the caller's thread."""
+    if _SCANS_STARTED or not any(item.get_closest_marker("scans") for item in session.items):
+        return
+    _SCANS_STARTED.append(True)
+    root = _SYNTH_CACHE.get("root")
+    if root is not None:  # the other worker's claim: its scans are under way (the readers wait for them)
+        root.mkdir(parents=True, exist_ok=True)
+        try:
+            os.close(os.open(root / "scans.started", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return
+    from tests.stacks import cfn_lint_scan, checkov_scan
+
+    cfn_lint_scan.start()
+    checkov_scan.start()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """As soon as the real CDK CLI's assemblies the scans read are there (built early: marker ``cli_e2e`` is
+    collected first), start the scans between two tests, so they fill the gaps the workers leave while each waits
+    on its jsii kernel or its moto server, instead of running at the end. tests/stacks/conftest.py starts them
+    otherwise. A failure here is left to the tests that read the scans, which build them again and report it."""
+    root = _SYNTH_CACHE.get("root")
+    if _SCANS_STARTED or root is None or not all((root / f"{k}.done").exists() for k in ("cdkcli", "consumer")):
+        return
+    with contextlib.suppress(Exception):
+        start_scans(item.session)
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
