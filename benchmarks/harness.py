@@ -258,11 +258,25 @@ def _test_suite(t: Mapping[str, Any]) -> list[str]:
         f"{len(runs)} runs in a row (every run after the first is warm).",
         "",
     ]
+    calibrated = all("calibration_s" in r for r in runs)  # files written before it was recorded have none
     rows = [
-        [i + 1, f"{r['total_s']:.1f}", *(f"{r['steps_s'][n]:.1f}" for n in names), r["exit_code"]]
+        [
+            i + 1,
+            f"{r['total_s']:.1f}",
+            *(f"{r['steps_s'][n]:.1f}" for n in names),
+            r["exit_code"],
+            *([f"{r['calibration_s']:.3f}"] if calibrated else []),
+        ]
         for i, r in enumerate(runs)
     ]
-    lines += [*_table(["run", "total s", *(f"{n} s" for n in names), "exit"], rows), ""]
+    calibration_header = ["machine calibration s"] if calibrated else []
+    lines += [*_table(["run", "total s", *(f"{n} s" for n in names), "exit", *calibration_header], rows), ""]
+    if calibrated:
+        lines += [
+            "- machine calibration: a fixed single-core Python workload timed just before each run (best of three; "
+            "higher = slower machine then). This VM's speed drifts by 20 % or more over a day: compare suite "
+            "figures taken at similar calibrations.",
+        ]
     lines += [f"- pytest, run {i + 1}: " + "; ".join(r["pytest_summaries"]) for i, r in enumerate(runs)]
     # Warm = every run after the first; their median, since this shared machine varies by 10 % or more run to run.
     warm_runs = runs[1:] or runs

@@ -30,9 +30,22 @@ STEPS = (
 SUMMARY = re.compile(r"=+ (.*(?:passed|failed).*) in [\d.]+s")
 
 
+def calibrate() -> float:
+    """Seconds this machine takes, now, for a fixed single-core Python workload (best of three): recorded beside each
+    run, because this shared VM's speed drifts by 20 % or more over a day, and a suite figure means little without
+    the speed of the machine it was taken on."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        sum(i * i for i in range(3_000_000))
+        best = min(best, time.perf_counter() - t0)
+    return round(best, 3)
+
+
 def time_once() -> dict[str, object]:
     """One ``make test``: total wall, per-step wall (lint + typecheck = everything before the first pytest step),
     each step's pytest summary line, and the exit code."""
+    calibration = calibrate()
     t0 = time.perf_counter()
     marks: list[tuple[str, float]] = [("lint + typecheck (ruff, mypy)", 0.0)]
     summaries: list[str] = []
@@ -51,7 +64,13 @@ def time_once() -> dict[str, object]:
     total = time.perf_counter() - t0
     ends = [t for _, t in marks[1:]] + [total]
     steps = {name: round(end - start, 1) for (name, start), end in zip(marks, ends, strict=True)}
-    return {"total_s": round(total, 1), "steps_s": steps, "pytest_summaries": summaries, "exit_code": code}
+    return {
+        "total_s": round(total, 1),
+        "steps_s": steps,
+        "pytest_summaries": summaries,
+        "exit_code": code,
+        "calibration_s": calibration,
+    }
 
 
 def main() -> int:

@@ -159,3 +159,35 @@ def test_render_report_phases_requests_and_per_variant_floors() -> None:
     assert "| full | " in text
     assert "| full | 0.50" not in text
     assert Sample(1.0).request_count("construct") == 0
+
+
+def _suite(totals: list[float], calibrations: list[float] | None = None) -> dict:
+    runs = [
+        {
+            "total_s": t,
+            "steps_s": {"lint": 1.0, "pytest": t - 1.0},
+            "pytest_summaries": ["10 passed"],
+            "exit_code": 0,
+            **({"calibration_s": calibrations[i]} if calibrations else {}),
+        }
+        for i, t in enumerate(totals)
+    ]
+    return {"command": "make test", "date": "2026-12-01 15:00 UTC", "commit": "abc1234", "runs": runs}
+
+
+def test_the_suite_section_judges_the_median_of_the_warm_runs() -> None:
+    met = render_report({**fake_results(), "test_suite": _suite([120.0, 85.0, 95.0, 88.0])})
+    # warm = runs 2..4 (85, 88, 95): median 88 <= 90, although the cold first run took 120 s
+    assert "median of the warm runs (2..4) 88.0 s (range 85.0-95.0 s) -> met" in met
+    missed = render_report({**fake_results(), "test_suite": _suite([80.0, 89.0, 93.0])})
+    assert "median of the warm runs (2..3) 91.0 s (range 89.0-93.0 s) -> NOT met" in missed
+
+
+def test_the_suite_section_shows_the_machine_calibration_when_recorded() -> None:
+    text = render_report({**fake_results(), "test_suite": _suite([90.0, 80.0], [0.25, 0.312])})
+    assert "| run | total s | lint s | pytest s | exit | machine calibration s |" in text
+    assert "| 2 | 80.0 | 1.0 | 79.0 | 0 | 0.312 |" in text
+    assert "- machine calibration: a fixed single-core Python workload" in text
+    older = render_report({**fake_results(), "test_suite": _suite([90.0, 80.0])})  # written before calibration
+    assert "| run | total s | lint s | pytest s | exit |" in older
+    assert "calibration" not in older
