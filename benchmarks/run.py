@@ -369,15 +369,15 @@ def main() -> int:
         },
         "ratios": [("full", "plain"), ("full-nonag", "plain"), ("full-novalidation", "plain-novalidation")],
         "phase_notes": [
-            "Phases are timed inside the child (`benchmarks/child.py`): importing aws_cdk (jsii start-up and "
+            "- Phases are timed inside the child (`benchmarks/child.py`): importing aws_cdk (jsii start-up and "
             "aws-cdk-lib's load), construction (the app's own imports and constructors: every jsii request from "
             "Python), `synth()` (node-side synthesis, CDK's built-in CloudFormation validation, the validation "
             "plugins). The wall times of section 1 also hold the interpreter's start-up.",
-            "jsii requests are counted (not timed) by wrapping the kernel provider's `send`; they are the same "
+            "- jsii requests are counted (not timed) by wrapping the kernel provider's `send`; they are the same "
             "on every run of the same code. Each is a round trip Python -> node -> Python; aws-cdk-lib's L2s do "
             "their work inside node in one request, so a plain app sends few, and a library that composes and "
             "hardens in Python sends more per resource.",
-            "CDK's built-in CloudFormation validation (the `CloudFormation Validate` plugin: a WASM engine, "
+            "- CDK's built-in CloudFormation validation (the `CloudFormation Validate` plugin: a WASM engine, "
             "started once per process) runs in every `synth()` unless `CDK_VALIDATION=false`; cdk.json turns its "
             "findings into errors (`@aws-cdk/core:validateAgainstDefaultRules`), so the project keeps it on. The "
             "`-novalidation` rows run the same apps with it off, to show its share.",
