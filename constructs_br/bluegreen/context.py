@@ -88,14 +88,23 @@ def _as_keys(
     return [replace(q, field=by_field.get(q.field, q.field)) for q in problems]
 
 
-def _adopt_as_keys(problems: Sequence[Problem], pair: PairSpec[Any], prefix: str) -> list[Problem]:
-    """Problems of the pair's adopt/phase fields, renamed to the context keys that set them."""
+def _adopt_as_keys(
+    problems: Sequence[Problem], pair: PairSpec[Any], prefix: str, changed: Collection[str]
+) -> list[Problem]:
+    """Problems of the pair's adopt / phase / retire-outgoing fields, renamed to the context keys that set them.
+
+    ``changed``: the pair fields the context set. ``retire_outgoing`` in a single-slot phase is named by its own key
+    when the context set it, else by the phase key when the context moved the phase under a retire the code set."""
     f = f"{pair.field_prefix}.{pair.name}"
     by_field = {
         f"{f}.adopt": f"{prefix}{pair.name}:adopt",
         f"{f}.phase": f"{prefix}{pair.name}:phase",
         f"{f}.retired": f"{prefix}{pair.name}:phase",
     }
+    if "retire_outgoing" in changed:
+        by_field[f"{f}.retire_outgoing"] = f"{prefix}{pair.name}:retire-outgoing"
+    elif "phase" in changed:
+        by_field[f"{f}.retire_outgoing"] = f"{prefix}{pair.name}:phase"
     return [replace(q, field=by_field.get(q.field, q.field)) for q in problems]
 
 
@@ -164,6 +173,6 @@ def apply_pair_context(
             out.append(dataclasses.replace(pair, **kwargs))
         except ConfigError as exc:
             renamed = _as_keys(exc.problems, pair, prefix, slot_changes[pair.name])
-            p.extend(_adopt_as_keys(renamed, pair, prefix))
+            p.extend(_adopt_as_keys(renamed, pair, prefix, changes[pair.name]))
     p.raise_if_any()
     return tuple(out)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from constructs_br.bluegreen import PairSpec, apply_pair_context
@@ -388,6 +388,7 @@ contexts = st.dictionaries(
 
 @FAST
 @given(contexts, st.sampled_from(["eks", "ecs"]), st.booleans())
+@example(context={"br:pilot:pair:general:retire-outgoing": "true"}, kind="eks", retire=True)  # named the field once
 def test_pair_context_gives_pair_specs_or_config_error(context: dict[str, Any], kind: str, retire: bool) -> None:
     base = EKS if kind == "eks" else ECS
     pairs = (PairSpec(name="general", base=base), PairSpec(name="gpu", base=base))

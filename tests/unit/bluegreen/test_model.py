@@ -132,6 +132,25 @@ def test_context_errors_name_the_key(key: str, value: str, allowed: str) -> None
     assert allowed in problem.allowed
 
 
+def test_retire_in_a_single_slot_phase_names_the_key_that_asked_for_it() -> None:
+    """Found by hypothesis (tests/property/test_bad_input.py): the error named the spec field
+    ``pairs.general.retire_outgoing``, not the context key the user wrote."""
+    pairs = (bg.PairSpec(name="general", base=ECS),)
+    with pytest.raises(ConfigError) as err:  # phase blue (the default) has no outgoing slot
+        bg.apply_pair_context(pairs, {PREFIX + "general:retire-outgoing": "true"}, prefix=PREFIX, allow_retire=True)
+    (problem,) = err.value.problems
+    assert problem.field == PREFIX + "general:retire-outgoing"
+    assert "false in a single-slot phase" in problem.allowed
+
+
+def test_a_phase_key_that_leaves_a_coded_retire_without_an_outgoing_slot_is_named() -> None:
+    pairs = (bg.PairSpec(name="general", base=ECS, phase=bg.Phase.BLUE_GREEN, retire_outgoing=True),)
+    with pytest.raises(ConfigError) as err:
+        bg.apply_pair_context(pairs, {PREFIX + "general:phase": "green"}, prefix=PREFIX, allow_retire=True)
+    (problem,) = err.value.problems
+    assert problem.field == PREFIX + "general:phase"  # the code's retire is fine; the key moved the phase
+
+
 def test_retire_key_is_unknown_where_retiring_is_not_allowed() -> None:
     pairs = (bg.PairSpec(name="general", base=EKS),)
     with pytest.raises(ConfigError, match="br:pilot:pair:general:retire-outgoing"):
