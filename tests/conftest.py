@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import json
@@ -10,7 +9,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,55 +62,9 @@ SLOW_FIRST = ("deploy", "cli_e2e")
 with ``-n 2 --dist worksteal`` they start at once and the other worker works through the fast tests meanwhile,
 instead of a long test starting last and running alone."""
 
-LAST = ("scans",)
-"""Markers of the tests that read the test run's one checkov and one cfn-lint run (tests/stacks/checkov_scan.py,
-cfn_lint_scan.py): collected last, so the runs, started in the background when a worker first reaches tests/stacks,
-are done by the time they are read, instead of a worker waiting for each in turn."""
-
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        if any(item.get_closest_marker(m) for m in SLOW_FIRST):
-            return 0
-        return 2 if any(item.get_closest_marker(m) for m in LAST) else 1
-
-    items.sort(key=rank)  # stable: the order within each rank is kept
-
-
-_SCANS_STARTED: list[bool] = []
-
-
-def start_scans(session: pytest.Session) -> None:
-    """Start the test run's one cfn-lint and one checkov run in the background (tests/stacks/cfn_lint_scan.py,
-    checkov_scan.py), once per run whichever worker comes first, if the session holds a test that reads them (marker
-    ``scans``). What they read is synthesized first, here, in the caller's thread."""
-    if _SCANS_STARTED or not any(item.get_closest_marker("scans") for item in session.items):
-        return
-    _SCANS_STARTED.append(True)
-    root = _SYNTH_CACHE.get("root")
-    if root is not None:  # the other worker's claim: its scans are under way (the readers wait for them)
-        root.mkdir(parents=True, exist_ok=True)
-        try:
-            os.close(os.open(root / "scans.started", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-        except FileExistsError:
-            return
-    from tests.stacks import cfn_lint_scan, checkov_scan
-
-    cfn_lint_scan.start()
-    checkov_scan.start()
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_runtest_teardown(item: pytest.Item) -> None:
-    """As soon as the real CDK CLI's assemblies the scans read are there (built early: marker ``cli_e2e`` is
-    collected first), start the scans between two tests, so they fill the gaps the workers leave while each waits
-    on its jsii kernel or its moto server, instead of running at the end. tests/stacks/conftest.py starts them
-    otherwise. A failure here is left to the tests that read the scans, which build them again and report it."""
-    root = _SYNTH_CACHE.get("root")
-    if _SCANS_STARTED or root is None or not all((root / f"{k}.done").exists() for k in ("cdkcli", "consumer")):
-        return
-    with contextlib.suppress(Exception):
-        start_scans(item.session)
+    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in SLOW_FIRST))  # stable: order kept
 
 
 @pytest.fixture(scope="session")
@@ -168,32 +120,6 @@ def once_per_run(key: str, build: Callable[[Path], None]) -> Path:
             done.touch()
     _BUILT[key] = outdir
     return outdir
-
-
-_BACKGROUND: dict[str, threading.Thread] = {}
-
-
-def once_per_run_in_background(key: str, build: Callable[[Path], None]) -> None:
-    """Start :func:`once_per_run` ``(key, build)`` on a thread of this process and return at once; a later
-    ``once_per_run(key, ...)`` in any worker waits for it (the file lock) and reuses its directory.
-
-    ``build`` runs off the main thread, so it must not touch jsii (whose kernel is one pipe, not thread-safe): files
-    and subprocesses only. A build that raises leaves nothing behind, as in :func:`once_per_run`: the foreground call
-    builds again and raises the error where a test sees it. Joined at the end of the session."""
-    if key in _BUILT or key in _BACKGROUND:
-        return
-
-    def run() -> None:
-        with contextlib.suppress(Exception):  # re-raised by the foreground caller's own build
-            once_per_run(key, build)
-
-    _BACKGROUND[key] = threading.Thread(target=run, name=f"once_per_run:{key}", daemon=True)
-    _BACKGROUND[key].start()
-
-
-def pytest_sessionfinish() -> None:
-    for thread in _BACKGROUND.values():  # never leave a scan writing into a run directory pytest may delete
-        thread.join(timeout=600)
 
 
 def _build_app(context: Mapping[str, Any], outdir: str) -> Any:

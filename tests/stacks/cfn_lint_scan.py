@@ -1,6 +1,5 @@
 """One cfn-lint run over every template the tests lint, once per test run (shared by the xdist workers through
-:func:`tests.conftest.once_per_run`): each start costs about a second. :func:`start` begins it in the background
-(tests/stacks/conftest.py does, as soon as a worker reaches tests/stacks) so no worker waits for it.
+:func:`tests.conftest.once_per_run`): each start costs about a second.
 
 :func:`lint` returns one label's matches (``--format json``: ``Rule.Id``, ``Level``, ``Message``, ``Filename``).
 cfn-lint runs from the repository root, so ``.cfnlintrc`` applies (each ignore has its reason there).
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from stacks.app import ROOT
-from tests.conftest import once_per_run, once_per_run_in_background
+from tests.conftest import once_per_run
 from tests.stacks.gated_templates import TEMPLATE_SETS, copy_templates
 
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
@@ -31,14 +30,8 @@ PLANTED: dict[str, Any] = {
 """An error (a string where a number belongs, an unknown property) and a warning (an unused parameter)."""
 
 
-def _sources() -> dict[str, list[Path]]:
-    """Label → the files to lint, synthesized first if need be (in this thread: synthesis is jsii)."""
-    return {label: templates() for label, templates in TEMPLATE_SETS.items()}
-
-
-def _run(out: Path, sources: dict[str, list[Path]]) -> None:
-    """Files and a subprocess only: safe off the main thread."""
-    files = [f for label, templates in sources.items() for f in copy_templates(templates, out / label)]
+def _run(out: Path) -> None:
+    files = [f for label, templates in TEMPLATE_SETS.items() for f in copy_templates(templates(), out / label)]
     (out / "planted").mkdir()
     (out / "planted" / "Bad.template.json").write_text(json.dumps(PLANTED))
     files.append(out / "planted" / "Bad.template.json")
@@ -49,32 +42,22 @@ def _run(out: Path, sources: dict[str, list[Path]]) -> None:
     (out / "matches.json").write_text(result.stdout)
 
 
-def _linted() -> Path:
-    return once_per_run("cfnlint", lambda out: _run(out, _sources()))
-
-
-def start() -> None:
-    """Synthesize what cfn-lint reads (here), then run it on a background thread (see the module docstring)."""
-    sources = _sources()
-    once_per_run_in_background("cfnlint", lambda out: _run(out, sources))
-
-
 def linted(label: str) -> list[Path]:
     """The files linted under ``label`` (``planted``: the planted template)."""
     assert label in (*TEMPLATE_SETS, "planted"), label
-    return sorted((_linted() / label).glob("*.template.json"))
+    return sorted((once_per_run("cfnlint", _run) / label).glob("*.template.json"))
 
 
 def lint(label: str) -> list[dict[str, Any]]:
     """cfn-lint's matches in ``label``'s files."""
-    directory = str(_linted() / label) + "/"
+    directory = str(once_per_run("cfnlint", _run) / label) + "/"
     return [m for m in _matches() if str(m["Filename"]).startswith(directory)]
 
 
 @functools.cache
 def _matches() -> list[dict[str, Any]]:
     """The run's matches, parsed once per process (every label's :func:`lint` reads them)."""
-    matches: list[dict[str, Any]] = json.loads((_linted() / "matches.json").read_text())
+    matches: list[dict[str, Any]] = json.loads((once_per_run("cfnlint", _run) / "matches.json").read_text())
     return matches
 
 

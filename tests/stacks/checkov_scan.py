@@ -1,11 +1,10 @@
 """One checkov run over every template the tests scan, once per test run (checkov takes ~2 s to start; six runs
 were ~12 s of the suite).
 
-The inputs are laid out first, each under a directory of its own (``<inputs>/<label>/``; synthesis among them, so in
-the caller's thread); then the pinned checkov (``.venv-checkov``, offline) runs over them once, shared by the xdist
-workers (:func:`tests.conftest.once_per_run`). :func:`start` runs it in the background (tests/stacks/conftest.py
-does, as soon as a worker reaches tests/stacks). :func:`scan` returns each label's report with paths relative to its
-directory, exactly as a run over that directory alone would report them.
+:func:`scan` lays each input out under a directory of its own (``<root>/<label>/``), runs the pinned checkov
+(``.venv-checkov``, offline) over the root once, shared by the xdist workers (:func:`tests.conftest.once_per_run`),
+and returns each label's report with paths relative to its directory, exactly as a run over that directory alone
+would report them.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from stacks.app import ROOT
-from tests.conftest import once_per_run, once_per_run_in_background
+from tests.conftest import once_per_run
 from tests.stacks.gated_templates import TEMPLATE_SETS, copy_templates
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
@@ -82,35 +81,16 @@ INPUTS: dict[str, Callable[[Path], None]] = {
 }
 
 
-def _write_inputs(root: Path) -> None:
+def _run(out: Path) -> None:
+    assert CHECKOV.exists(), f"{CHECKOV} missing: run `make test` (it builds .venv-checkov)"
+    root = out / "in"
     for label, write in INPUTS.items():
         write(root / label)
-
-
-def _inputs() -> Path:
-    """Every label's directory under one root, written once per run (in this thread: some inputs are synthesized)."""
-    return once_per_run("checkov-in", _write_inputs)
-
-
-def _run(out: Path, root: Path) -> None:
-    """A subprocess and a file only: safe off the main thread."""
-    assert CHECKOV.exists(), f"{CHECKOV} missing: run `make test` (it builds .venv-checkov)"
     result = subprocess.run(
         [str(CHECKOV), "-d", str(root), *FLAGS], cwd=root, capture_output=True, text=True, check=False
     )
     assert result.returncode in (0, 1), result.stdout + result.stderr  # 1 = failed checks; anything else broke
-    out.mkdir(parents=True)
     (out / "report.json").write_text(result.stdout)
-
-
-def _scanned() -> Path:
-    return once_per_run("checkov", lambda out: _run(out, _inputs()))
-
-
-def start() -> None:
-    """Write the inputs (here), then run checkov on a background thread (see the module docstring)."""
-    root = _inputs()
-    once_per_run_in_background("checkov", lambda out: _run(out, root))
 
 
 def scan(label: str) -> dict[str, Any]:
@@ -133,7 +113,7 @@ def scan(label: str) -> dict[str, Any]:
 @functools.cache
 def _report() -> dict[str, Any]:
     """The run's report, parsed once per process (every label's :func:`scan` reads it)."""
-    report = json.loads((_scanned() / "report.json").read_text())
+    report = json.loads((once_per_run("checkov", _run) / "report.json").read_text())
     reports = report if isinstance(report, list) else [report]
     assert [r["check_type"] for r in reports] == ["cloudformation"], str(report)[:2000]
     return dict(reports[0])
@@ -141,7 +121,7 @@ def _report() -> dict[str, Any]:
 
 def scanned_file(label: str, name: str) -> Path:
     """The file checkov scanned as ``/<name>`` of ``label``."""
-    return _inputs() / label / name
+    return once_per_run("checkov", _run) / "in" / label / name
 
 
 def skip_reason(check: Mapping[str, Any]) -> str:

@@ -162,7 +162,6 @@ def test_no_connection_no_pipeline_stack(templates: Mapping[str, Any]) -> None:
     assert "BrPipeline" not in templates
 
 
-@pytest.mark.scans  # reads the one checkov / cfn-lint run, started in the background
 def test_the_real_pipeline_is_cfn_lint_and_checkov_clean(
     full: tuple[dict[str, Any], list[str]], full_outdir: Path
 ) -> None:

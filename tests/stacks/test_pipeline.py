@@ -377,14 +377,12 @@ def pipeline_templates(outdir: Path) -> list[Path]:
     return files
 
 
-@pytest.mark.scans  # reads the one checkov / cfn-lint run, started in the background
 def test_cfn_lint_clean_on_the_pipeline_templates() -> None:
     assert [f.name for f in linted("toy-pipeline")] == [f.name for f in pipeline_templates(toy_pipeline())]
     matches = lint("toy-pipeline")
     assert matches == [], described(matches)
 
 
-@pytest.mark.scans  # reads the one checkov / cfn-lint run, started in the background
 def test_checkov_finds_nothing_unexplained() -> None:
     results = scan("toy-pipeline")["results"]  # only the pipeline's templates, not the stage assemblies
     assert {c["file_path"].lstrip("/") for c in results["passed_checks"]} == {

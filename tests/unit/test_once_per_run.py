@@ -1,54 +1,52 @@
-"""tests/conftest.py's run-wide cache: a build started in the background is waited for, not repeated; one that
-failed is built again in the foreground, where its error reaches the test."""
+"""tests/conftest.py's run-wide cache and its paths: a build runs once per run and is reused; one that raised leaves
+nothing behind, so the next caller builds again and sees the same error."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import once_per_run, once_per_run_in_background
+from tests.conftest import once_per_run
 
 
-def test_a_background_build_is_waited_for_and_reused() -> None:
-    key = f"bg-{uuid.uuid4().hex[:8]}"
-    started, release = threading.Event(), threading.Event()
-    calls: list[str] = []
+def test_a_build_runs_once_and_its_directory_is_reused() -> None:
+    key = f"t-{uuid.uuid4().hex[:8]}"
+    calls: list[Path] = []
 
-    def slow(out: Path) -> None:
-        calls.append("background")
-        started.set()  # it holds the lock now
-        release.wait(timeout=30)
+    def build(out: Path) -> None:
+        calls.append(out)
         out.mkdir(parents=True)
         (out / "result.txt").write_text("built once")
 
-    once_per_run_in_background(key, slow)
-    once_per_run_in_background(key, slow)  # already started: not a second thread
-    assert started.wait(timeout=30)
-    threading.Timer(0.2, release.set).start()
-    out = once_per_run(key, lambda _: calls.append("foreground"))  # blocks on the lock until the thread is done
-    assert (out / "result.txt").read_text() == "built once"
-    assert calls == ["background"]
+    first = once_per_run(key, build)
+    again = once_per_run(key, build)
+    assert first == again == calls[0]
+    assert (again / "result.txt").read_text() == "built once"
+    assert len(calls) == 1
 
 
-def test_a_failed_background_build_is_built_again_and_raises_in_the_foreground() -> None:
-    key = f"bg-{uuid.uuid4().hex[:8]}"
+def test_a_build_that_raised_is_built_again_by_the_next_caller() -> None:
+    key = f"t-{uuid.uuid4().hex[:8]}"
     calls: list[str] = []
-    failed = threading.Event()
 
     def broken(out: Path) -> None:
         calls.append("build")
         out.mkdir(parents=True)
-        failed.set()
+        (out / "half.txt").write_text("half-built")
         raise RuntimeError("the scan broke")
 
-    once_per_run_in_background(key, broken)
-    assert failed.wait(timeout=30)
-    with pytest.raises(RuntimeError, match="the scan broke"):
-        once_per_run(key, broken)
-    assert calls == ["build", "build"]  # the foreground did not take the half-built directory for a result
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="the scan broke"):
+            once_per_run(key, broken)
+    assert calls == ["build", "build"]  # the half-built directory was not taken for a result
+
+    def fixed(out: Path) -> None:
+        assert not out.exists()  # what the broken build left was removed first
+        out.mkdir(parents=True)
+
+    assert once_per_run(key, fixed).is_dir()
 
 
 def test_the_conftest_root_is_the_apps() -> None:
