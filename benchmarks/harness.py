@@ -85,6 +85,13 @@ def median_wall(samples: Sequence[Sample]) -> float:
     return median([s.wall_s for s in samples])
 
 
+def variant_ms_per_resource(r: Mapping[str, Any], name: str) -> float:
+    """``name``'s ms per resource in the results ``r``, above its own floor (``r["floors"]``, default ``floor``)."""
+    cost: Mapping[str, Sequence[Sample]] = r["synth_cost"]
+    floor = median_wall(cost[r.get("floors", {}).get(name, "floor")])
+    return ms_per_resource(app_s=median_wall(cost[name]), floor_s=floor, resources=cost[name][0].resources)
+
+
 def median_peak_mib(samples: Sequence[Sample]) -> float:
     return median([s.peak_kib for s in samples]) / 1024.0
 
@@ -119,7 +126,6 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
 def render_report(r: Mapping[str, Any]) -> str:
     """RESULTS.md from the measured results (see ``run.py`` for the shape of ``r``)."""
     cost: dict[str, list[Sample]] = r["synth_cost"]
-    floors: Mapping[str, str] = r.get("floors", {})
     lines: list[str] = ["# Benchmarks", ""]
     lines += [
         f"Written by `make bench` (`benchmarks/run.py`) on {r['date']}. Do not edit by hand: re-run the bench.",
@@ -135,11 +141,7 @@ def render_report(r: Mapping[str, Any]) -> str:
         s = cost[name]
         rows.append([label, len(s), f"{median_wall(s):.2f}", spread(s), s[0].resources, f"{median_peak_mib(s):.0f}"])
     lines += [*_table(["app", "n", "median s", "min-max s", "resources", "peak MiB"], rows), ""]
-    mpr = {}
-    for name in r["per_resource"]:
-        s = cost[name]
-        floor = median_wall(cost[floors.get(name, "floor")])
-        mpr[name] = ms_per_resource(app_s=median_wall(s), floor_s=floor, resources=s[0].resources)
+    mpr = {name: variant_ms_per_resource(r, name) for name in r["per_resource"]}
     lines += ["```"]
     for name, label in r["per_resource"].items():
         lines.append(f"{label}: ms per resource: {mpr[name]:.1f}")
@@ -281,8 +283,7 @@ def _test_suite(t: Mapping[str, Any]) -> list[str]:
     # Warm = every run after the first; their median, since this shared machine varies by 10 % or more run to run.
     warm_runs = runs[1:] or runs
     totals = sorted(float(r["total_s"]) for r in warm_runs)
-    mid = len(totals) // 2
-    warm = totals[mid] if len(totals) % 2 else (totals[mid - 1] + totals[mid]) / 2
+    warm = median(totals)
     green = all(r["exit_code"] == 0 for r in warm_runs)
     verdict = "met" if warm <= TEST_SUITE_TARGET_S and green else "NOT met"
     lines += [

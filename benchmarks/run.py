@@ -27,10 +27,10 @@ from benchmarks.harness import (  # noqa: E402
     Sample,
     limit_row,
     median_wall,
-    ms_per_resource,
     paired_rounds,
     per_unit,
     render_report,
+    variant_ms_per_resource,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -152,15 +152,9 @@ def chart(scale: list[dict[str, Any]], path: Path) -> str | None:
 
 def targets(r: dict[str, Any]) -> list[str]:
     """Issue 16's targets, each with this run's figure and met / not met."""
-    cost = r["synth_cost"]
-
-    def mpr(name: str) -> float:
-        floor = median_wall(cost[r.get("floors", {}).get(name, "floor")])
-        return ms_per_resource(app_s=median_wall(cost[name]), floor_s=floor, resources=cost[name][0].resources)
-
     out = []
     for name, label in (("full", "with cdk-nag"), ("full-nonag", "without cdk-nag")):
-        ratio = mpr(name) / mpr("plain")
+        ratio = variant_ms_per_resource(r, name) / variant_ms_per_resource(r, "plain")
         out.append(
             f"- ms per resource <= half the plain app's ({label}): ratio {ratio:.2f} -> "
             f"{'met' if ratio <= 0.5 else 'NOT met'}"

@@ -88,7 +88,7 @@ def _as_keys(
     return [replace(q, field=by_field.get(q.field, q.field)) for q in problems]
 
 
-def _adopt_as_keys(
+def _pair_fields_as_keys(
     problems: Sequence[Problem], pair: PairSpec[Any], prefix: str, changed: Collection[str]
 ) -> list[Problem]:
     """Problems of the pair's adopt / phase / retire-outgoing fields, renamed to the context keys that set them.
@@ -173,6 +173,6 @@ def apply_pair_context(
             out.append(dataclasses.replace(pair, **kwargs))
         except ConfigError as exc:
             renamed = _as_keys(exc.problems, pair, prefix, slot_changes[pair.name])
-            p.extend(_adopt_as_keys(renamed, pair, prefix, changes[pair.name]))
+            p.extend(_pair_fields_as_keys(renamed, pair, prefix, changes[pair.name]))
     p.raise_if_any()
     return tuple(out)
