@@ -191,3 +191,15 @@ def test_the_suite_section_shows_the_machine_calibration_when_recorded() -> None
     older = render_report({**fake_results(), "test_suite": _suite([90.0, 80.0])})  # written before calibration
     assert "| run | total s | lint s | pytest s | exit |" in older
     assert "calibration" not in older
+
+
+def test_targets_judge_the_ratio_and_the_validate_latency() -> None:
+    from benchmarks.run import targets
+
+    r = fake_results()
+    r["synth_cost"] = {**r["synth_cost"], "full-nonag": r["synth_cost"]["full"]}
+    r["cli"] = {**r["cli"], "brctl userdata validate (1 file)": [Sample(0.1), Sample(0.2), Sample(0.4)]}
+    got = targets(r)
+    # (10 - 5) * 1000 / 100 = 50 ms against plain's (8 - 5) * 1000 / 50 = 60 ms
+    assert got[0] == "- ms per resource <= half the plain app's (with cdk-nag): ratio 0.83 -> NOT met"
+    assert got[-1] == "- `brctl userdata validate` of one file <= 0.3 s: 0.20 s -> met"
