@@ -2,9 +2,9 @@
 were ~12 s of the suite).
 
 :func:`scan` lays each input out under a directory of its own (``<root>/<label>/``), runs the pinned checkov
-(``.venv-checkov``, offline) over the root once, shared by the xdist workers (:func:`tests.conftest.once_per_run`),
-and returns each label's report with paths relative to its directory, exactly as a run over that directory alone
-would report them.
+(``.venv-checkov``, offline) over the root once, shared by the xdist workers (:func:`tests.conftest.once_per_run`) and
+side by side with cfn-lint's run (tests/stacks/scans.py), and returns each label's report with paths relative to its
+directory, exactly as a run over that directory alone would report them.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from stacks.app import ROOT
-from tests.conftest import once_per_run
 from tests.stacks.gated_templates import TEMPLATE_SETS, copy_templates
+from tests.stacks.scans import scanned
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 FLAGS = ("--framework", "cloudformation", "--compact", "--skip-download", "-o", "json")
@@ -81,16 +81,23 @@ INPUTS: dict[str, Callable[[Path], None]] = {
 }
 
 
-def _run(out: Path) -> None:
+def start(out: Path) -> tuple[subprocess.Popen[bytes], Callable[[], None]]:
+    """Writes every input under ``out/in`` and starts checkov on it. Returns the process and the check to call once
+    it has exited, which writes ``out/report.json``."""
     assert CHECKOV.exists(), f"{CHECKOV} missing: run `make test` (it builds .venv-checkov)"
     root = out / "in"
     for label, write in INPUTS.items():
         write(root / label)
-    result = subprocess.run(
-        [str(CHECKOV), "-d", str(root), *FLAGS], cwd=root, capture_output=True, text=True, check=False
-    )
-    assert result.returncode in (0, 1), result.stdout + result.stderr  # 1 = failed checks; anything else broke
-    (out / "report.json").write_text(result.stdout)
+    with (out / "stdout").open("w") as stdout, (out / "stderr").open("w") as stderr:
+        process = subprocess.Popen([str(CHECKOV), "-d", str(root), *FLAGS], cwd=root, stdout=stdout, stderr=stderr)
+
+    def finish() -> None:
+        output = (out / "stdout").read_text()
+        # 1 = failed checks; anything else broke
+        assert process.returncode in (0, 1), output[-3000:] + (out / "stderr").read_text()[-3000:]
+        (out / "report.json").write_text(output)
+
+    return process, finish
 
 
 def scan(label: str) -> dict[str, Any]:
@@ -113,7 +120,7 @@ def scan(label: str) -> dict[str, Any]:
 @functools.cache
 def _report() -> dict[str, Any]:
     """The run's report, parsed once per process (every label's :func:`scan` reads it)."""
-    report = json.loads((once_per_run("checkov", _run) / "report.json").read_text())
+    report = json.loads((scanned() / "checkov" / "report.json").read_text())
     reports = report if isinstance(report, list) else [report]
     assert [r["check_type"] for r in reports] == ["cloudformation"], str(report)[:2000]
     return dict(reports[0])
@@ -121,7 +128,7 @@ def _report() -> dict[str, Any]:
 
 def scanned_file(label: str, name: str) -> Path:
     """The file checkov scanned as ``/<name>`` of ``label``."""
-    return once_per_run("checkov", _run) / "in" / label / name
+    return scanned() / "checkov" / "in" / label / name
 
 
 def skip_reason(check: Mapping[str, Any]) -> str:
