@@ -71,8 +71,9 @@ typecheck: setup
 # One pytest run, on two workers (the machine has 2 cores), work stealing balancing the slow tests: everything,
 # the real CDK CLI tests (marker cli_e2e: `cdk ls`, the `cdk synth` equivalence, the consumer example) and the real
 # `cdk bootstrap` + `cdk deploy` against moto (marker deploy; its moto server is a process of its own) included.
-# Those are collected first, so they start at once (tests/conftest.py). The app's assemblies are synthesized once
-# per run for both workers (tests/conftest.py `synthesized`, `cli_synthesized`).
+# Those are collected first, so they start at once, then the tests that read the cfn-lint and checkov scans (marker
+# scans; the two scanners run side by side, tests/stacks/scans.py) (tests/conftest.py). The app's assemblies are
+# synthesized once per run for both workers (tests/conftest.py `synthesized`, `cli_synthesized`).
 # Update snapshots serially: `.venv/bin/pytest tests/stacks --snapshot-update` (no -n).
 # checkov runs inside pytest (tests/stacks/test_gates.py) on the session's fresh synth, from .venv-checkov.
 NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE

@@ -57,14 +57,19 @@ def shared_botocore_loader() -> Iterator[None]:
         yield
 
 
-SLOW_FIRST = ("deploy", "cli_e2e")
-"""Markers of the tests that run the real CDK CLI (each one a subprocess of several seconds): collected first, so
-with ``-n 2 --dist worksteal`` they start at once and the other worker works through the fast tests meanwhile,
-instead of a long test starting last and running alone."""
+SLOW_FIRST = ("deploy", "cli_e2e", "scans")
+"""Markers of the tests collected first, in this order: those that run the real CDK CLI (each one a subprocess of
+several seconds), then those that read the cfn-lint and checkov scans (the first of them builds the scans: the
+pipeline apps' synths, then both scanners, about 15 s). With ``-n 2 --dist worksteal`` one worker starts on them at
+once while the other works through the fast tests, instead of a long test starting last and running alone, or both
+workers reaching the scans at the same moment and one waiting for the other."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in SLOW_FIRST))  # stable: order kept
+    def group(item: pytest.Item) -> int:
+        return next((i for i, m in enumerate(SLOW_FIRST) if item.get_closest_marker(m)), len(SLOW_FIRST))
+
+    items.sort(key=group)  # stable: the order within a group is kept
 
 
 @pytest.fixture(scope="session")

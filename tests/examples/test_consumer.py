@@ -78,12 +78,14 @@ def test_the_example_synthesizes_cluster_node_groups_and_ecs_capacity(template: 
     assert {lt["Properties"]["LaunchTemplateData"].get("ImageId") for lt in lts} - {None} <= pinned
 
 
+@pytest.mark.scans
 def test_the_example_is_cfn_lint_clean() -> None:
     assert [f.name for f in linted("consumer")] == ["Fleet.template.json"]
     matches = lint("consumer")
     assert matches == [], described(matches)
 
 
+@pytest.mark.scans
 def test_the_example_is_checkov_clean() -> None:
     report = scan("consumer")
     assert {c["file_path"] for c in report["results"]["passed_checks"]} == {"/Fleet.template.json"}

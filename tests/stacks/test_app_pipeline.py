@@ -162,6 +162,7 @@ def test_no_connection_no_pipeline_stack(templates: Mapping[str, Any]) -> None:
     assert "BrPipeline" not in templates
 
 
+@pytest.mark.scans
 def test_the_real_pipeline_is_cfn_lint_and_checkov_clean(
     full: tuple[dict[str, Any], list[str]], full_outdir: Path
 ) -> None:

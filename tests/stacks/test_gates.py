@@ -132,6 +132,7 @@ def test_acknowledgements_only_go_through_the_helper(repo_root: Path) -> None:
 # --- checkov (its own venv, .venv-checkov: `make test` builds it from tools/checkov-requirements.txt) ---------
 
 
+@pytest.mark.scans
 def test_checkov_passes_every_synthesized_template(assembly: Any) -> None:
     report = scan("app")
     assert report["summary"]["parsing_errors"] == 0, report["summary"]
@@ -142,6 +143,7 @@ def test_checkov_passes_every_synthesized_template(assembly: Any) -> None:
     assert report["results"]["skipped_checks"], "the known findings are skipped with reasons, not gone"
 
 
+@pytest.mark.scans
 def test_checkov_gate_fails_on_a_planted_finding() -> None:
     failed = {c["check_id"] for c in scan("planted")["results"]["failed_checks"]}
     assert {"CKV_AWS_18", "CKV_AWS_21"} <= failed  # access logging, versioning
@@ -149,6 +151,7 @@ def test_checkov_gate_fails_on_a_planted_finding() -> None:
     assert any(u.startswith("CKV_AWS_18 ") for u in unexplained(scan("planted-skip-without-reason")))
 
 
+@pytest.mark.scans
 def test_skip_checkov_writes_metadata_that_checkov_honours() -> None:
     template = json.loads(scanned_file("skip-helper", "Planted.template.json").read_text())
     assert template["Resources"]["Bucket"]["Metadata"]["checkov"] == {
@@ -209,6 +212,7 @@ def test_checkov_metadata_only_goes_through_the_helper(repo_root: Path) -> None:
 # --- cfn-lint ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.scans
 def test_cfn_lint_clean_on_every_template(assembly: Any) -> None:
     files = linted("app")
     assert [f.name for f in files] == sorted(p.name for p in Path(assembly.directory).glob("*.template.json"))
@@ -217,6 +221,7 @@ def test_cfn_lint_clean_on_every_template(assembly: Any) -> None:
     assert matches == [], described(matches)
 
 
+@pytest.mark.scans
 def test_cfn_lint_catches_a_planted_error_and_warning() -> None:
     levels = {m["Level"]: m["Rule"]["Id"] for m in lint("planted")}
     assert re.fullmatch(r"E\d{4}", levels.get("Error", "")), levels  # an error ...

@@ -377,12 +377,14 @@ def pipeline_templates(outdir: Path) -> list[Path]:
     return files
 
 
+@pytest.mark.scans
 def test_cfn_lint_clean_on_the_pipeline_templates() -> None:
     assert [f.name for f in linted("toy-pipeline")] == [f.name for f in pipeline_templates(toy_pipeline())]
     matches = lint("toy-pipeline")
     assert matches == [], described(matches)
 
 
+@pytest.mark.scans
 def test_checkov_finds_nothing_unexplained() -> None:
     results = scan("toy-pipeline")["results"]  # only the pipeline's templates, not the stage assemblies
     assert {c["file_path"].lstrip("/") for c in results["passed_checks"]} == {
