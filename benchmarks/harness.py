@@ -222,14 +222,25 @@ def _phases(r: Mapping[str, Any]) -> list[str]:
     cost: dict[str, list[Sample]] = r["synth_cost"]
     lines = ["### 1b. Where the time goes (inside each child)", ""]
     rows = []
+    keys = ("import_cdk_s", "construct_s", "synth_s")
+
+    def medians(samples: Sequence[Sample]) -> dict[str, float]:
+        return {k: median([x.phases[k] for x in samples]) for k in keys}
+
     for name, label in r["synth_labels"].items():
         s = cost[name]
         if not s[0].phases:
             continue
-        phase = {k: median([x.phases[k] for x in s]) for k in ("import_cdk_s", "construct_s", "synth_s")}
+        phase = medians(s)
         made, synth = s[0].request_count("construct"), s[0].request_count("synth")
         per = f"{made / s[0].resources:.1f}" if s[0].resources else "-"
-        rows.append([label, *(f"{phase[k]:.2f}" for k in phase), made, synth, per])
+        floor = cost[r.get("floors", {}).get(name, "floor")]
+        if s[0].resources and floor[0].phases:  # each phase's share of the ms per resource above the floor
+            under = medians(floor)
+            above = [f"{(phase[k] - under[k]) * 1000 / s[0].resources:.1f}" for k in ("construct_s", "synth_s")]
+        else:
+            above = ["-", "-"]
+        rows.append([label, *(f"{phase[k]:.2f}" for k in phase), made, synth, per, *above])
     header = [
         "app",
         "import aws_cdk s",
@@ -238,6 +249,8 @@ def _phases(r: Mapping[str, Any]) -> list[str]:
         "jsii requests: construct",
         "jsii requests: synth()",
         "construct requests per resource",
+        "construct ms per resource above the floor",
+        "synth() ms per resource above the floor",
     ]
     lines += [*_table(header, rows), ""]
     lines += r.get("phase_notes", [])

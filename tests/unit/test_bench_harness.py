@@ -153,8 +153,9 @@ def test_render_report_phases_requests_and_per_variant_floors() -> None:
     assert "ours off: ms per resource: 40.0" in text
     assert "ours: ms per resource: 50.0" in text  # the others keep the default floor
     assert "### 1b. Where the time goes" in text
-    assert "| full off | 0.50 | 3.00 | 1.50 | 700 | 0 | 7.0 |" in text
-    assert "| floor off | 0.50 | 0.10 | 0.40 | 2 | 0 | - |" in text
+    # construct (3.0 - 0.1) and synth() (1.5 - 0.4) above full-off's own floor, per 100 resources, in ms
+    assert "| full off | 0.50 | 3.00 | 1.50 | 700 | 0 | 7.0 | 29.0 | 11.0 |" in text
+    assert "| floor off | 0.50 | 0.10 | 0.40 | 2 | 0 | - | - | - |" in text
     assert "- phases note" in text
     assert "| full | " in text
     assert "| full | 0.50" not in text
