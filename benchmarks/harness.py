@@ -85,11 +85,18 @@ def median_wall(samples: Sequence[Sample]) -> float:
     return median([s.wall_s for s in samples])
 
 
-def variant_ms_per_resource(r: Mapping[str, Any], name: str) -> float:
-    """``name``'s ms per resource in the results ``r``, above its own floor (``r["floors"]``, default ``floor``)."""
+def floor_of(r: Mapping[str, Any], name: str) -> Sequence[Sample]:
+    """The samples of ``name``'s own floor in the results ``r`` (``r["floors"]``, default ``floor``)."""
     cost: Mapping[str, Sequence[Sample]] = r["synth_cost"]
-    floor = median_wall(cost[r.get("floors", {}).get(name, "floor")])
-    return ms_per_resource(app_s=median_wall(cost[name]), floor_s=floor, resources=cost[name][0].resources)
+    return cost[r.get("floors", {}).get(name, "floor")]
+
+
+def variant_ms_per_resource(r: Mapping[str, Any], name: str) -> float:
+    """``name``'s ms per resource in the results ``r``, above its own floor (:func:`floor_of`)."""
+    samples: Sequence[Sample] = r["synth_cost"][name]
+    return ms_per_resource(
+        app_s=median_wall(samples), floor_s=median_wall(floor_of(r, name)), resources=samples[0].resources
+    )
 
 
 def median_peak_mib(samples: Sequence[Sample]) -> float:
@@ -234,10 +241,13 @@ def _phases(r: Mapping[str, Any]) -> list[str]:
         phase = medians(s)
         made, synth = s[0].request_count("construct"), s[0].request_count("synth")
         per = f"{made / s[0].resources:.1f}" if s[0].resources else "-"
-        floor = cost[r.get("floors", {}).get(name, "floor")]
+        floor = floor_of(r, name)
         if s[0].resources and floor[0].phases:  # each phase's share of the ms per resource above the floor
             under = medians(floor)
-            above = [f"{(phase[k] - under[k]) * 1000 / s[0].resources:.1f}" for k in ("construct_s", "synth_s")]
+            above = [
+                f"{ms_per_resource(app_s=phase[k], floor_s=under[k], resources=s[0].resources):.1f}"
+                for k in ("construct_s", "synth_s")
+            ]
         else:
             above = ["-", "-"]
         rows.append([label, *(f"{phase[k]:.2f}" for k in phase), made, synth, per, *above])
