@@ -227,26 +227,18 @@ def main() -> int:
         if s[0].error:
             raise SystemExit(f"{name}: {s[0].error}")
 
-    # 3. Scale, 1 region: ours and plain alternated at each point (scale_rounds each); 3 and 10 regions once each.
+    # 3. Scale: at 1 region ours and plain alternated at each point (scale_rounds each); 3 and 10 regions once each.
     scale: list[dict[str, Any]] = []
-    for n in (1, 10, 100):
-        log(f"scale: {n} node groups x 1 region, {scale_rounds} rounds, ours / plain alternated")
-        got = paired_rounds(
-            {"ours": synth("scale", "--node-groups", str(n)), "plain": synth("plain", "--node-groups", str(n))},
-            rounds=scale_rounds,
-            warmup=0,
-        )
-        scale.append({"app": "constructs_br", "node_groups": n, "regions": 1, "samples": got["ours"]})
-        scale.append({"app": "plain aws-cdk-lib", "node_groups": n, "regions": 1, "samples": got["plain"]})
-    for regions in (3, 10):
+    for regions in (1, 3, 10):
+        point_rounds = scale_rounds if regions == 1 else 1
         for n in (1, 10, 100):
-            log(f"scale: {n} node groups x {regions} regions, once each, ours / plain")
+            log(f"scale: {n} node groups x {regions} region(s), {point_rounds} round(s), ours / plain alternated")
             got = paired_rounds(
                 {
                     "ours": synth("scale", "--node-groups", str(n), "--regions", str(regions)),
                     "plain": synth("plain", "--node-groups", str(n), "--regions", str(regions)),
                 },
-                rounds=1,
+                rounds=point_rounds,
                 warmup=0,
             )
             scale.append({"app": "constructs_br", "node_groups": n, "regions": regions, "samples": got["ours"]})
